@@ -1,0 +1,101 @@
+"""The Fairground ASGI app: `create_app()` for tests, `app` for uvicorn and the Procfile."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.memory import MemoryStore
+from litestar.template import TemplateConfig
+
+from fairground.db import start_engine, stop_engine
+from fairground.sessions import session_config
+from fairground.settings import Settings, SettingsError, get_settings
+from fairground.store import DatabaseStore
+from fairground.templating import environment
+from fairground.web import (
+    EXCEPTION_HANDLERS,
+    AuthMiddleware,
+    SecurityHeadersMiddleware,
+    csrf_config,
+)
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _routes() -> list[Any]:
+    from events.controllers import ROUTES as EVENT_ROUTES
+    from exhibitors.controllers import ROUTES as EXHIBITOR_ROUTES
+    from fairground.controllers import ROUTES as PLATFORM_ROUTES
+    from registrations.controllers import ROUTES as REGISTRATION_ROUTES
+
+    static = create_static_files_router(
+        path="/static",
+        directories=[ROOT / "static"],
+        include_in_schema=False,
+        send_as_attachment=False,
+    )
+    return [*PLATFORM_ROUTES, *EVENT_ROUTES, *REGISTRATION_ROUTES, *EXHIBITOR_ROUTES, static]
+
+
+def _rate_limit(settings: Settings) -> list[Any]:
+    """Public POSTs (registration, applications) are limited per client address."""
+    if settings.rate_limit_per_minute == 0:
+        return []
+
+    def is_public_post(request: Any) -> bool:
+        return request.method == "POST" and request.scope["route_handler"].opt.get(
+            "public_post", False
+        )
+
+    config = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_per_minute),
+        store="rate_limit",
+        check_throttle_handler=is_public_post,
+    )
+    return [config.middleware]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    sessions = session_config(settings)
+    return Litestar(
+        route_handlers=_routes(),
+        on_startup=[start_engine],
+        on_shutdown=[stop_engine],
+        middleware=[
+            SecurityHeadersMiddleware(hsts=settings.secure_cookies),
+            *_rate_limit(settings),
+            sessions.middleware,
+            DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),
+        ],
+        csrf_config=csrf_config(settings),
+        stores={
+            "sessions": DatabaseStore("session"),
+            "throttle": DatabaseStore("throttle"),
+            "rate_limit": MemoryStore(),
+        },
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="Fairground API", version="1.0.0", path="/schema"),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+
+
+try:
+    app = create_app()
+except SettingsError as exc:  # a bad environment variable: say which, then stop
+    sys.stderr.write(f"Fairground cannot start: {exc}\n")
+    raise SystemExit(2) from None

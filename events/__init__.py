@@ -1,0 +1,1 @@
+"""Events, entry slots, public event pages and the ICS feed."""

@@ -1,0 +1,135 @@
+"""The organiser's event form: parse it into the service's fields, map errors back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar.datastructures import FormMultiDict
+
+from fairground.errors import Invalid
+
+SLOT_ROWS = 4
+TEXT_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "venue_name",
+    "venue_address",
+    "venue_postcode",
+    "access_notes",
+)
+TIME_FIELDS = {
+    "starts_at": "start",
+    "ends_at": "end",
+    "registration_opens_at": "registration opening",
+    "registration_closes_at": "registration closing",
+}
+
+
+def form_key(api_key: str) -> str:
+    """ "venue.name" → "venue_name"; "slots[0].ends_at" → "slot_1_ends_at"."""
+    match = re.match(r"slots\[(\d+)\]\.(\w+)", api_key)
+    if match:
+        return f"slot_{int(match.group(1)) + 1}_{match.group(2)}"
+    return api_key.replace(".", "_")
+
+
+def form_errors(exc: Invalid) -> dict[str, str]:
+    return {form_key(k): v for k, v in exc.fields.items()} or {"title": exc.detail}
+
+
+def _time(
+    form: FormMultiDict, name: str, label: str, tz: str, errors: dict[str, str]
+) -> datetime | None:
+    raw = str(form.get(name, "")).strip()
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=ZoneInfo(tz))
+    except ValueError:
+        errors[name] = f"Enter a real date and time for the {label}"
+        return None
+
+
+def _slots(form: FormMultiDict, tz: str, errors: dict[str, str]) -> list[dict[str, Any]]:
+    slots = []
+    for n in range(1, SLOT_ROWS + 1):
+        start = _time(form, f"slot_{n}_starts_at", f"slot {n} start", tz, errors)
+        end = _time(form, f"slot_{n}_ends_at", f"slot {n} end", tz, errors)
+        raw_capacity = str(form.get(f"slot_{n}_capacity", "")).strip()
+        if not (start or end or raw_capacity):
+            continue
+        capacity = _whole_number(raw_capacity, f"slot_{n}_capacity", f"slot {n} capacity", errors)
+        if start is None or end is None:
+            errors.setdefault(f"slot_{n}_starts_at", f"Enter a start and end time for slot {n}")
+            continue
+        raw_id = str(form.get(f"slot_{n}_id", "")).strip()
+        slots.append(
+            {
+                "starts_at": start,
+                "ends_at": end,
+                "capacity": capacity or 0,
+                "id": int(raw_id) if raw_id.isdigit() else None,
+            }
+        )
+    return slots
+
+
+def _whole_number(raw: str, name: str, label: str, errors: dict[str, str]) -> int | None:
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        errors[name] = f"Enter the {label} as a whole number from 1 to 100,000"
+        return None
+    return int(raw)
+
+
+def parse_event_form(form: FormMultiDict, tz: str) -> dict[str, Any]:
+    """Fields for create_event/update_event; Invalid names every bad field."""
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in TEXT_FIELDS}
+    fields["timezone"] = tz
+    for name, label in TIME_FIELDS.items():
+        fields[name] = _time(form, name, label, tz, errors)
+    for name in ("starts_at", "ends_at"):
+        if fields[name] is None and name not in errors:
+            errors[name] = f"Enter the {TIME_FIELDS[name]} date and time"
+    fields["capacity"] = _whole_number(
+        str(form.get("capacity", "")).strip(), "capacity", "capacity", errors
+    )
+    fields["slots"] = _slots(form, tz, errors)
+    fields["status"] = str(form.get("status", "draft"))
+    if not fields["title"]:
+        errors["title"] = "Enter a title"
+    if not fields["venue_name"]:
+        errors["venue_name"] = "Enter the name of the venue"
+    if errors:
+        raise Invalid("Some fields are not valid", fields=errors)
+    return fields
+
+
+def form_values(
+    event: dict[str, Any] | None, slots: list[dict[str, Any]], tz: str
+) -> dict[str, Any]:
+    """The form's initial values from a stored event."""
+    if event is None:
+        return {"status": "draft"}
+    zone = ZoneInfo(tz)
+    values = {name: event.get(name) or "" for name in TEXT_FIELDS}
+    values["capacity"] = str(event["capacity"])
+    for name in TIME_FIELDS:
+        moment = event.get(name)
+        values[name] = moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    for n, slot in enumerate(slots, start=1):
+        values[f"slot_{n}_id"] = str(slot["id"])
+        values[f"slot_{n}_starts_at"] = (
+            slot["starts_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        )
+        values[f"slot_{n}_ends_at"] = slot["ends_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        values[f"slot_{n}_capacity"] = str(slot["capacity"])
+    return values
+
+
+def values_from_form(form: FormMultiDict) -> dict[str, Any]:
+    return {key: str(value) for key, value in form.items()}

@@ -1,0 +1,318 @@
+"""Event rules: creating, changing, publishing, closing and cancelling fairs.
+
+Registrations plug into two hooks instead of being imported here (the
+dependency points registrations → events): `CHANGE_HOOKS` are awaited inside
+the transaction of a change of time, venue or status, and `COUNT_PROVIDER`
+fills the registration counts of an event.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from events.tables import DoorAssignment, Event, Slot
+from fairground.db import write_transaction
+from fairground.errors import Conflict, Invalid, NotFound
+
+STATUSES = ("draft", "published", "closed", "cancelled")
+TRANSITIONS = {
+    "draft": {"published", "cancelled"},
+    "published": {"closed", "cancelled", "draft"},
+    "closed": {"published", "cancelled"},
+    "cancelled": set(),
+}
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+RESCHEDULING_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "venue_postcode",
+)
+
+ChangeHook = Callable[[int, str], Awaitable[None]]
+CHANGE_HOOKS: list[ChangeHook] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    confirmed: int
+    waitlisted: int = 0
+    cancelled: int = 0
+    checked_in: int = 0
+
+
+async def _default_counts(event_id: int) -> Counts:
+    row = await Event.select(Event.confirmed_count).where(Event.id == event_id).first()
+    return Counts(confirmed=row["confirmed_count"] if row else 0)
+
+
+COUNT_PROVIDER: list[Callable[[int], Awaitable[Counts]]] = [_default_counts]
+
+
+def normalise_postcode(raw: str, field: str) -> str:
+    """Upper case with one space ("b1 2nd" → "B1 2ND"); empty stays empty."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    if not compact:
+        return ""
+    match = POSTCODE_RE.match(compact)
+    if not match:
+        raise Invalid(
+            "Enter a real postcode, like B1 2ND",
+            fields={field: "Enter a real postcode, like B1 2ND"},
+        )
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:70].strip("-") or "event"
+
+
+def _check_times(fields: dict[str, Any], errors: dict[str, str]) -> None:
+    starts, ends = fields.get("starts_at"), fields.get("ends_at")
+    if starts and ends and ends <= starts:
+        errors["ends_at"] = "End time must be after the start time"
+    opens, closes = fields.get("registration_opens_at"), fields.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = "Registration must close after it opens"
+    if closes and ends and closes > ends:
+        errors["registration_closes_at"] = "Registration must close before the event ends"
+    for index, slot in enumerate(fields.get("slots") or []):
+        if slot["ends_at"] <= slot["starts_at"]:
+            errors[f"slots[{index}].ends_at"] = f"Slot {index + 1} must end after it starts"
+        elif starts and ends and (slot["starts_at"] < starts or slot["ends_at"] > ends):
+            errors[f"slots[{index}].starts_at"] = f"Slot {index + 1} must be within the event"
+
+
+def check_event_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Every rule on an event's fields at once; raise Invalid naming each bad field."""
+    errors: dict[str, str] = {}
+    if not str(fields.get("title", "")).strip():
+        errors["title"] = "Enter a title"
+    if not str(fields.get("venue_name", "")).strip():
+        errors["venue.name"] = "Enter the name of the venue"
+    if fields.get("slug") and not SLUG_RE.match(fields["slug"]):
+        errors["slug"] = "Slug can only use lower case letters, numbers and hyphens"
+    try:
+        ZoneInfo(fields.get("timezone") or "Europe/London")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Enter a time zone name, like Europe/London"
+    try:
+        fields["venue_postcode"] = normalise_postcode(
+            fields.get("venue_postcode", ""), "venue.postcode"
+        )
+    except Invalid as exc:
+        errors.update(exc.fields)
+    _check_times(fields, errors)
+    if errors:
+        raise Invalid("Some fields are not valid", fields=errors)
+    fields["title"] = fields["title"].strip()
+    return fields
+
+
+async def _unique_slug(base: str) -> str:
+    slug, n = base, 1
+    while await Event.exists().where(Event.slug == slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+_EVENT_COLUMNS = (
+    "title",
+    "description",
+    "venue_name",
+    "venue_address",
+    "venue_postcode",
+    "access_notes",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+
+
+async def create_event(organisation_id: int, fields: dict[str, Any]) -> str:
+    """Create an event (draft or published) with its slots; return its slug."""
+    fields = check_event_fields(fields)
+    status = fields.get("status") or "draft"
+    if status not in ("draft", "published"):
+        raise Invalid(
+            "A new event is a draft or published", fields={"status": "Choose draft or published"}
+        )
+    async with write_transaction():
+        if fields.get("slug"):
+            if await Event.exists().where(Event.slug == fields["slug"]):
+                raise Conflict(
+                    "Another event already uses this slug",
+                    code="slug_taken",
+                    fields={"slug": "Another event already uses this slug"},
+                )
+            slug = fields["slug"]
+        else:
+            slug = await _unique_slug(slugify(fields["title"]))
+        values = {name: fields[name] for name in _EVENT_COLUMNS if name in fields}
+        rows = await Event.insert(
+            Event(slug=slug, organisation=organisation_id, status=status, **values)
+        ).returning(Event.id)
+        await _save_slots(rows[0]["id"], fields.get("slots") or [])
+    return slug
+
+
+async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> None:
+    """Update slots by id, add new ones, remove dropped ones that nobody holds."""
+    existing = {s["id"]: s for s in await Slot.select().where(Slot.event == event_id)}
+    keep: set[int] = set()
+    for slot in slots:
+        values = {
+            Slot.starts_at: slot["starts_at"],
+            Slot.ends_at: slot["ends_at"],
+            Slot.capacity: slot["capacity"],
+        }
+        if slot.get("id") in existing:
+            keep.add(slot["id"])
+            await Slot.update(values).where(Slot.id == slot["id"])
+        else:
+            await Slot.insert(
+                Slot(
+                    event=event_id,
+                    starts_at=slot["starts_at"],
+                    ends_at=slot["ends_at"],
+                    capacity=slot["capacity"],
+                )
+            )
+    for slot_id, row in existing.items():
+        if slot_id not in keep:
+            if row["confirmed_count"] > 0:
+                raise Conflict(
+                    "A slot that people are booked into cannot be removed", code="slot_in_use"
+                )
+            await Slot.delete().where(Slot.id == slot_id)
+
+
+async def get_event(slug: str) -> dict[str, Any]:
+    row = await Event.select().where(Event.slug == slug).first()
+    if row is None:
+        raise NotFound("There is no event at this address", code="event_not_found")
+    return row
+
+
+async def get_slots(event_id: int) -> list[dict[str, Any]]:
+    return await Slot.select().where(Slot.event == event_id).order_by(Slot.starts_at)
+
+
+def _is_rescheduled(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return any(after.get(name, before[name]) != before[name] for name in RESCHEDULING_FIELDS)
+
+
+async def update_event(slug: str, changes: dict[str, Any]) -> bool:
+    """Apply changes; a change of time or venue bumps the calendar sequence and
+    runs the change hooks (calendar updates to confirmed attendees). Returns
+    whether the event was rescheduled."""
+    async with write_transaction():
+        before = await get_event(slug)
+        merged = {**before, **changes}
+        if "slots" not in changes:
+            merged["slots"] = []
+        check_event_fields(merged)
+        if "status" in changes and changes["status"] != before["status"]:
+            _check_transition(before["status"], changes["status"])
+        if "capacity" in changes and changes["capacity"] < before["confirmed_count"]:
+            raise Invalid(
+                "Capacity cannot be less than the places already taken",
+                fields={"capacity": f"{before['confirmed_count']} places are already taken"},
+            )
+        rescheduled = _is_rescheduled(before, merged)
+        values: dict[Any, Any] = {getattr(Event, k): merged[k] for k in _EVENT_COLUMNS}
+        values[Event.updated_at] = datetime.now(UTC)
+        if "status" in changes:
+            values[Event.status] = changes["status"]
+        if rescheduled:
+            values[Event.sequence] = before["sequence"] + 1
+        await Event.update(values).where(Event.id == before["id"])
+        if "slots" in changes:
+            await _save_slots(before["id"], changes["slots"])
+        if rescheduled:
+            await _run_hooks(before["id"], "rescheduled")
+        if changes.get("status") == "cancelled" and before["status"] != "cancelled":
+            await _run_hooks(before["id"], "cancelled")
+    return rescheduled
+
+
+def _check_transition(current: str, new: str) -> None:
+    if new not in TRANSITIONS.get(current, set()):
+        raise Conflict(
+            f"A {current} event cannot become {new}",
+            code="invalid_status_change",
+            fields={"status": f"A {current} event cannot become {new}"},
+        )
+
+
+async def set_status(slug: str, status: str) -> None:
+    """Publish, close, reopen or cancel; cancelling tells every attendee."""
+    if status not in STATUSES:
+        raise Invalid("Unknown status", fields={"status": "Choose a status"})
+    await update_event(slug, {"status": status})
+
+
+async def _run_hooks(event_id: int, kind: str) -> None:
+    for hook in CHANGE_HOOKS:
+        await hook(event_id, kind)
+
+
+async def counts(event_id: int) -> Counts:
+    return await COUNT_PROVIDER[-1](event_id)
+
+
+async def upcoming_events() -> list[dict[str, Any]]:
+    return (
+        await Event.select()
+        .where((Event.status == "published") & (Event.ends_at > datetime.now(UTC)))
+        .order_by(Event.starts_at)
+    )
+
+
+async def events_for_organisation(organisation_id: int | None) -> list[dict[str, Any]]:
+    query = Event.select().order_by(Event.starts_at, ascending=False)
+    if organisation_id is not None:
+        query = query.where(Event.organisation == organisation_id)
+    return await query
+
+
+async def events_for_door(user_id: int) -> list[dict[str, Any]]:
+    ids = [
+        r["event"]
+        for r in await DoorAssignment.select(DoorAssignment.event).where(
+            DoorAssignment.user == user_id
+        )
+    ]
+    if not ids:
+        return []
+    return await Event.select().where(Event.id.is_in(ids)).order_by(Event.starts_at)
+
+
+async def assign_door_staff(event_id: int, user_id: int) -> None:
+    if not await DoorAssignment.exists().where(
+        (DoorAssignment.event == event_id) & (DoorAssignment.user == user_id)
+    ):
+        await DoorAssignment.insert(DoorAssignment(event=event_id, user=user_id))
+
+
+def registration_open(event: dict[str, Any], now: datetime | None = None) -> bool:
+    now = now or datetime.now(UTC)
+    if event["status"] != "published" or event["ends_at"] <= now:
+        return False
+    opens, closes = event["registration_opens_at"], event["registration_closes_at"]
+    return (opens is None or opens <= now) and (closes is None or now < closes)

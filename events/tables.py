@@ -1,0 +1,52 @@
+"""Event tables."""
+
+from __future__ import annotations
+
+from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from fairground.tables import Organisation, User
+
+
+class Event(Table):
+    """A fair. `confirmed_count` is the capacity guard, moved only by conditional updates."""
+
+    slug = Varchar(length=80, unique=True)
+    title = Varchar(length=200)
+    description = Text(default="")
+    organisation = ForeignKey(Organisation, null=False)
+    venue_name = Varchar(length=200, default="")
+    venue_address = Text(default="")
+    venue_postcode = Varchar(length=10, default="")
+    access_notes = Text(default="")
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    timezone = Varchar(length=60, default="Europe/London")
+    capacity = Integer(default=0)
+    confirmed_count = Integer(default=0)
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=12, default="draft", index=True)
+    sequence = Integer(default=0)
+    retention_days = Integer(default=180)
+    access_notice_days = Integer(default=10)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Slot(Table):
+    """An entry slot with its own capacity guard."""
+
+    event = ForeignKey(Event, null=False)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    capacity = Integer(default=0)
+    confirmed_count = Integer(default=0)
+
+
+class DoorAssignment(Table, tablename="door_assignment"):
+    """Door staff may check in for the events they are assigned to."""
+
+    event = ForeignKey(Event, null=False)
+    user = ForeignKey(User, null=False)

@@ -1,0 +1,1 @@
+"""Exhibitor applications, stands, the exhibitor portal and leads."""

@@ -1,0 +1,1 @@
+"""The platform every Fairground app stands on."""

@@ -1,0 +1,171 @@
+"""`fair`: the command line. Every command runs without prompts when given its options."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+from fairground.settings import SettingsError
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
+
+
+async def _migrate() -> int:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        print(f"Migrations failed: {result.message}", file=sys.stderr)
+        return 1
+    from fairground.seed import seed_reference_data
+
+    await seed_reference_data()
+    return 0
+
+
+async def _scope_organisation(args: argparse.Namespace) -> int | None:
+    from fairground.accounts import organisation_id_for_council
+    from fairground.errors import Invalid
+    from fairground.tables import Organisation
+
+    if args.council:
+        return await organisation_id_for_council(args.council)
+    if args.org is not None:
+        if not await Organisation.exists().where(Organisation.id == args.org):
+            raise Invalid(f"No organisation has the id {args.org}", fields={"org": "Unknown"})
+        return int(args.org)
+    return None
+
+
+async def _grant(args: argparse.Namespace, user_id: int) -> None:
+    from events.services import assign_door_staff, get_event
+
+    if args.event:
+        event = await get_event(args.event)
+        await assign_door_staff(event["id"], user_id)
+    if args.exhibitor is not None:
+        from exhibitors.services import add_exhibitor_staff
+
+        await add_exhibitor_staff(args.exhibitor, user_id)
+
+
+def _check_scope(args: argparse.Namespace) -> str | None:
+    needs = {"organiser": "org", "door": "event", "exhibitor": "exhibitor", "council": "council"}
+    wanted = needs.get(args.role)
+    if wanted and getattr(args, wanted) in (None, ""):
+        return f"--role {args.role} needs --{wanted}"
+    return None
+
+
+async def _user_create(args: argparse.Namespace) -> int:
+    from fairground.accounts import create_user
+    from fairground.db import write_transaction
+
+    problem = _check_scope(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    password = args.password
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("Password (leave empty to send a reset link later): ") or None
+    async with write_transaction():
+        user_id = await create_user(
+            email=args.email,
+            name=args.name,
+            role=args.role,
+            password=password,
+            organisation_id=await _scope_organisation(args),
+        )
+        await _grant(args, user_id)
+    print(f"Created {args.role} {args.email} (id {user_id})")
+    return 0
+
+
+async def _token_create(args: argparse.Namespace) -> int:
+    from fairground.accounts import create_token, user_id_by_email
+
+    print(await create_token(await user_id_by_email(args.email), args.label or "cli"))
+    return 0
+
+
+async def _demo(_: argparse.Namespace) -> int:
+    from fairground.demo import seed_demo
+
+    for line in await seed_demo():
+        print(line)
+    return 0
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from fairground.worker import run_forever, run_once
+
+    if args.once:
+        from fairground.db import start_engine, stop_engine
+
+        await start_engine()
+        try:
+            print(f"Did {await run_once()} things")
+        finally:
+            await stop_engine()
+        return 0
+    await run_forever()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fair", description="Fairground administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="run migrations and load reference data").set_defaults(
+        handler=lambda a: _migrate()
+    )
+    user = sub.add_parser("user", help="staff users").add_subparsers(dest="action", required=True)
+    create = user.add_parser("create", help="create a staff user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--role", required=True, choices=["organiser", "door", "exhibitor", "council", "superuser"]
+    )
+    create.add_argument("--password")
+    scope = create.add_mutually_exclusive_group()
+    scope.add_argument("--event", help="door staff: the event's slug")
+    scope.add_argument("--org", type=int, help="organiser: the organisation's id")
+    scope.add_argument("--exhibitor", type=int, help="exhibitor staff: the exhibitor's id")
+    scope.add_argument("--council", help="council recruiter: the council's code")
+    create.set_defaults(handler=_user_create)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    token_create = token.add_parser("create", help="create a token; prints it alone")
+    token_create.add_argument("--email", required=True)
+    token_create.add_argument("--label", default="")
+    token_create.set_defaults(handler=_token_create)
+    sub.add_parser("demo", help="seed the demo fair (idempotent)").set_defaults(handler=_demo)
+    worker = sub.add_parser("worker", help="send email and run scheduled jobs")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(handler=_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    from fairground.errors import DomainError
+
+    try:
+        return _run(args.handler(args))
+    except SettingsError as exc:
+        print(f"Fairground cannot start: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        print(f"Error: {exc.detail}" + (f" ({details})" if details else ""), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Health, sign-in and sign-out, password reset, API tokens and the static pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+
+from fairground import accounts
+from fairground.audit import record_audit
+from fairground.db import ping, write_transaction
+from fairground.errors import Invalid
+from fairground.mail import queue_email
+from fairground.sessions import rotate_session
+from fairground.settings import get_settings
+from fairground.web import page, principal_of
+
+LOGIN_ERROR = "Enter a correct email address and password"
+
+
+def _safe_next(raw: str | None) -> str:
+    """Only same-site paths, so the login page cannot bounce people elsewhere."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or urlsplit(raw).netloc:
+        return "/"
+    return raw
+
+
+def _client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@get("/healthz", exclude_from_auth=True)
+async def healthz() -> Response[dict[str, str]]:
+    """Liveness and database reachability."""
+    if await ping():
+        return Response({"status": "ok", "database": "ok"})
+    return Response(
+        {"status": "unavailable", "database": "unreachable"},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+class AccountController(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        next_path = _safe_next(request.query_params.get("next"))
+        return page(request, "accounts/login.html", next=next_path, errors={}, email="")
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        form = await request.form()
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        next_path = _safe_next(str(form.get("next", "/")))
+        throttle = accounts.LoginThrottle(request.app.stores.get("throttle"))
+        await throttle.check(email, _client_address(request))
+        principal = await accounts.authenticate(email, password) if email and password else None
+        if principal is None:
+            await throttle.failed(email, _client_address(request))
+            errors = {"email": LOGIN_ERROR}
+            return page(
+                request,
+                "accounts/login.html",
+                status_code=400,
+                errors=errors,
+                email=email,
+                next=next_path,
+            )
+        await throttle.succeeded(email)
+        old_id = request.cookies.get("fg_session")
+        if old_id:
+            await request.app.stores.get("sessions").delete(old_id)
+        rotate_session(request)
+        request.set_session({"uid": principal.id})
+        await record_audit(principal.id, "login", ("user", principal.id))
+        return Redirect(next_path if next_path != "/" else _home_for(principal))
+
+    @post("/logout")
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        request.clear_session()
+        return Redirect("/")
+
+    @get("/password-reset")
+    async def reset_request_form(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "accounts/reset_request.html", errors={}, sent=False, email="")
+
+    @post("/password-reset")
+    async def reset_request(self, request: Request[Any, Any, Any]) -> Template:
+        form = await request.form()
+        raw_email = str(form.get("email", ""))
+        try:
+            email = accounts.normalise_email(raw_email)
+        except Invalid as exc:
+            return page(
+                request,
+                "accounts/reset_request.html",
+                status_code=400,
+                errors=exc.fields,
+                sent=False,
+                email=raw_email,
+            )
+        async with write_transaction():
+            started = await accounts.start_password_reset(email)
+            if started is not None:
+                link = f"{get_settings().base_url}/password-reset/{started[1]}"
+                await queue_email("password_reset", email, {"link": link})
+        return page(request, "accounts/reset_request.html", errors={}, sent=True, email=email)
+
+    @get("/password-reset/{token:str}")
+    async def reset_form(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+        return page(request, "accounts/reset.html", errors={}, token=token)
+
+    @post("/password-reset/{token:str}")
+    async def reset(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
+        form = await request.form()
+        password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
+        if password != confirm:
+            errors = {"confirm": "The passwords do not match"}
+            return page(request, "accounts/reset.html", status_code=400, errors=errors, token=token)
+        try:
+            async with write_transaction():
+                user_id = await accounts.finish_password_reset(token, password)
+                await record_audit(user_id, "password_reset", ("user", user_id))
+        except Invalid as exc:
+            errors = exc.fields or {"password": exc.detail}
+            return page(request, "accounts/reset.html", status_code=400, errors=errors, token=token)
+        return Redirect("/login?reset=1")
+
+    @get("/account")
+    async def account(self, request: Request[Any, Any, Any]) -> Template:
+        accounts.current_principal(request)
+        return page(request, "accounts/account.html", new_token=None)
+
+    @post("/account/tokens")
+    async def new_token(self, request: Request[Any, Any, Any]) -> Template:
+        principal = accounts.current_principal(request)
+        form = await request.form()
+        async with write_transaction():
+            token = await accounts.create_token(principal.id, str(form.get("label", ""))[:100])
+            await record_audit(principal.id, "token_created", ("user", principal.id))
+        return page(request, "accounts/account.html", new_token=token)
+
+
+def _home_for(principal: accounts.Principal) -> str:
+    return {
+        "organiser": "/organiser",
+        "superuser": "/organiser",
+        "door": "/door",
+        "exhibitor": "/exhibitor",
+        "council": f"/council/{principal.council_code}" if principal.council_code else "/",
+    }.get(principal.role, "/")
+
+
+class PagesController(Controller):
+    include_in_schema = False
+
+    @get("/accessibility")
+    async def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "pages/accessibility.html")
+
+    @get("/privacy")
+    async def privacy(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "pages/privacy.html")
+
+
+ROUTES: list[Any] = [healthz, AccountController, PagesController]
+__all__ = ["ROUTES", "principal_of"]

@@ -1,0 +1,95 @@
+"""The database engine and the one way we write: short transactions.
+
+On SQLite, concurrent writers make SQLite's busy handler sleep (seconds of
+tail latency), so writes inside one process take turns on an asyncio lock and
+open with BEGIN IMMEDIATE. On PostgreSQL, transactions run side by side and
+rely on conditional updates and row locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+_write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def make_engine(database_url: str) -> Engine[Any]:
+    """Build the Piccolo engine for a DATABASE_URL."""
+    if database_url.startswith("sqlite"):
+        path = Path(unquote(database_url.removeprefix("sqlite:///")))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=60)
+    parts = urlsplit(database_url)
+    dsn = database_url.replace(f"{parts.scheme}://", "postgresql://", 1)
+    return PostgresEngine(config={"dsn": dsn})
+
+
+def get_engine() -> Engine[Any]:
+    engine = engine_finder()
+    if engine is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("No Piccolo engine is configured (piccolo_conf.DB)")
+    return engine
+
+
+def is_sqlite() -> bool:
+    return isinstance(get_engine(), SQLiteEngine)
+
+
+def _write_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _write_locks.get(loop)
+    if lock is None:
+        lock = _write_locks[loop] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """One transaction for several writes, committed together or not at all."""
+    engine = get_engine()
+    if engine.current_transaction.get() is not None:
+        yield  # already inside one: the outer transaction commits
+        return
+    if isinstance(engine, SQLiteEngine):
+        async with _write_lock(), engine.transaction(TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+async def start_engine() -> None:
+    """Open the pool on PostgreSQL; turn on WAL on SQLite."""
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20)
+    else:
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop_engine() -> None:
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+
+
+async def ping() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        await asyncio.wait_for(get_engine().run_ddl("SELECT 1"), timeout=3)
+    except Exception:
+        return False
+    return True

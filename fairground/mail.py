@@ -1,0 +1,217 @@
+"""The outbox: emails are rows written with the change that causes them.
+
+`queue_email` renders a message from templates/email/<name>/ and inserts it
+inside the caller's transaction; the worker (`send_due`) sends it later, by
+SMTP when SMTP_URL is set and otherwise as an .eml file under var/mail/.
+Each row is claimed by a conditional update before it is sent and marked sent
+straight after, so a worker killed and restarted does not send it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from fairground.settings import Settings, get_settings
+from fairground.tables import OutboxMessage
+from fairground.templating import render
+
+log = logging.getLogger("fairground.mail")
+
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str  # "text/calendar; method=REQUEST", "image/png"
+    data: bytes
+    content_id: str | None = None  # set for an inline image in the HTML part
+
+
+def build_email(
+    template: str, to: str, context: dict[str, Any], attachments: tuple[Attachment, ...] = ()
+) -> EmailMessage:
+    """A multipart message with text and HTML parts from templates/email/<template>/."""
+    settings = get_settings()
+    ctx = {"base_url": settings.base_url, **context}
+    message = EmailMessage()
+    message["Subject"] = render(f"email/{template}/subject.txt", **ctx).strip()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname)
+    message.set_content(render(f"email/{template}/body.txt", **ctx))
+    message.add_alternative(render(f"email/{template}/body.html", **ctx), subtype="html")
+    html_part = message.get_payload()[1]  # type: ignore[index]
+    for item in attachments:
+        maintype, _, rest = item.content_type.partition("/")
+        subtype, _, params = rest.partition(";")
+        if item.content_id:
+            html_part.add_related(
+                item.data,
+                maintype=maintype,
+                subtype=subtype.strip(),
+                cid=f"<{item.content_id}>",
+                filename=item.filename,
+            )
+            continue
+        message.add_attachment(
+            item.data,
+            maintype=maintype,
+            subtype=subtype.strip(),
+            filename=item.filename,
+            params=dict(p.strip().split("=", 1) for p in params.split(";") if "=" in p),
+        )
+    return message
+
+
+async def queue_email(
+    template: str, to: str, context: dict[str, Any], attachments: tuple[Attachment, ...] = ()
+) -> int:
+    """Render and queue one email; call inside the transaction of the change."""
+    message = build_email(template, to, context, attachments)
+    rows = await OutboxMessage.insert(
+        OutboxMessage(
+            kind="email",
+            template=template,
+            recipient=to,
+            subject=str(message["Subject"]),
+            payload=message.as_bytes(),
+        )
+    ).returning(OutboxMessage.id)
+    return int(rows[0]["id"])
+
+
+class Sender(Protocol):
+    async def send(self, row_id: int, recipient: str, payload: bytes) -> None: ...
+
+
+class FileSender:
+    """The embedded default: each message becomes var/mail/<id>.eml."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def send(self, row_id: int, recipient: str, payload: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{row_id:08d}.eml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(payload)
+        tmp.replace(path)
+
+
+class SmtpSender:
+    """SMTP via aiosmtplib: smtp://user:pass@host:port?starttls=1 or smtps://host."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.options: dict[str, Any] = {
+            "hostname": parts.hostname,
+            "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "use_tls": parts.scheme == "smtps",
+            "start_tls": query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "timeout": 20,
+        }
+
+    async def send(self, row_id: int, recipient: str, payload: bytes) -> None:
+        await aiosmtplib.send(payload, recipients=[recipient], **self.options)
+
+
+def sender_for(settings: Settings) -> Sender:
+    if settings.smtp_url:
+        return SmtpSender(settings.smtp_url)
+    return FileSender(settings.mail_dir)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30s, 1m, 2m, 4m … capped at an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def _claim(now: datetime) -> dict[str, Any] | None:
+    """Take the oldest due message; the conditional update makes the claim exclusive."""
+    candidate = (
+        await OutboxMessage.select(OutboxMessage.id)
+        .where(
+            (OutboxMessage.kind == "email")
+            & (
+                ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
+                | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now))
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .first()
+    )
+    if candidate is None:
+        return None
+    claimed = (
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: "sending",
+                OutboxMessage.claimed_until: now + timedelta(seconds=CLAIM_SECONDS),
+            }
+        )
+        .where(
+            (OutboxMessage.id == candidate["id"])
+            & ((OutboxMessage.status == "pending") | (OutboxMessage.claimed_until < now))
+        )
+        .returning(
+            OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.payload, OutboxMessage.attempts
+        )
+    )
+    return claimed[0] if claimed else {"id": None}
+
+
+async def _finish(row: dict[str, Any], error: str | None) -> None:
+    now = datetime.now(UTC)
+    if error is None:
+        values: dict[Any, Any] = {
+            OutboxMessage.status: "sent",
+            OutboxMessage.sent_at: now,
+            OutboxMessage.attempts: row["attempts"] + 1,
+        }
+    else:
+        attempts = row["attempts"] + 1
+        values = {
+            OutboxMessage.status: "failed" if attempts >= MAX_ATTEMPTS else "pending",
+            OutboxMessage.attempts: attempts,
+            OutboxMessage.last_error: error[:2000],
+            OutboxMessage.next_attempt_at: now + backoff(attempts),
+        }
+    await OutboxMessage.update(values).where(OutboxMessage.id == row["id"])
+
+
+async def send_due(sender: Sender, limit: int = 100, deadline: float | None = None) -> int:
+    """Send up to `limit` due emails, one claim at a time; returns how many were sent."""
+    sent = 0
+    for _ in range(limit):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        row = await _claim(datetime.now(UTC))
+        if row is None:
+            break
+        if row["id"] is None:  # another worker took it first
+            continue
+        try:
+            await sender.send(row["id"], row["recipient"], bytes(row["payload"]))
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            log.warning("outbox message %s not sent: %s", row["id"], exc)
+            await _finish(row, f"{type(exc).__name__}: {exc}")
+            continue
+        await _finish(row, None)
+        sent += 1
+    return sent

@@ -1,0 +1,98 @@
+"""Platform tables: organisations, staff users, tokens, outbox, audit, store."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organisation(Table):
+    """A council, NHS trust, police or fire service, university or other employer."""
+
+    name = Varchar(length=200, unique=True)
+    kind = Varchar(length=20, default="other")
+    code = Varchar(length=20, null=True, default=None, unique=True)
+    parent = ForeignKey("self", null=True, default=None)
+    subscriber_ref = Varchar(length=40, null=True, default=None, unique=True)
+    email_domains = Text(default="")
+    subscriber_until = Date(null=True, default=None)
+
+
+class JobFamily(Table, tablename="job_family"):
+    code = Varchar(length=40, unique=True)
+    name = Varchar(length=120)
+
+
+class User(Table, tablename="staff_user"):
+    """A staff account; attendees never have one."""
+
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    password_hash = Text(default="")
+    role = Varchar(length=20, index=True)
+    organisation = ForeignKey(Organisation, null=True, default=None)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A bearer token; only its SHA-256 is kept."""
+
+    user = ForeignKey(User, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    user = ForeignKey(User, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """An email or webhook, written with the change that causes it, sent by the worker."""
+
+    kind = Varchar(length=20, default="email")
+    template = Varchar(length=60, default="")
+    recipient = Text()
+    subject = Text(default="")
+    payload = Bytea()
+    status = Varchar(length=12, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditLog(Table, tablename="audit_log"):
+    actor = ForeignKey(User, null=True, default=None)
+    action = Varchar(length=60, index=True)
+    object_type = Varchar(length=40)
+    object_id = Varchar(length=60)
+    detail = JSON(default={})
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class StoreEntry(Table, tablename="store_entry"):
+    """Litestar store rows: sessions and throttling counters shared by every process."""
+
+    key = Varchar(length=250, unique=True)  # "<namespace>:<key>"
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None, index=True)

@@ -1,0 +1,226 @@
+"""The HTTP plumbing shared by every app: authentication, errors, headers, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.base import ASGIMiddleware
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from fairground.accounts import Principal, get_principal, principal_for_token
+from fairground.errors import DomainError, Throttled
+from fairground.settings import Settings
+
+log = logging.getLogger("fairground")
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSRF_COOKIE = "csrftoken"
+CSRF_HEADER = "x-csrftoken"
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def is_api(request: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    """Bearer token first, then the session; anonymous is allowed and guards decide."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization")
+        if header:
+            scheme, _, token = header.partition(" ")
+            principal = None
+            if scheme.lower() == "bearer" and token.strip():
+                principal = await principal_for_token(token.strip())
+            if principal is None:
+                raise NotAuthorizedException("The API token is missing, malformed or revoked")
+            return AuthenticationResult(user=principal, auth="token")
+        user_id = (
+            connection.scope.get("session", {}).get("uid")
+            if "session" in connection.scope
+            else None
+        )
+        if not isinstance(user_id, int):
+            return AuthenticationResult(user=None, auth=None)
+        principal = await get_principal(user_id)
+        if principal is not None and is_api(connection):
+            _check_api_csrf(connection)
+        return AuthenticationResult(user=principal, auth="session" if principal else None)
+
+
+def _check_api_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """A browser calling the API with its session cookie must echo the CSRF cookie."""
+    if connection.scope.get("method", "GET") in SAFE_METHODS:
+        return
+    cookie = connection.cookies.get(CSRF_COOKIE, "")
+    header = connection.headers.get(CSRF_HEADER, "")
+    if not cookie or not hmac.compare_digest(cookie, header):
+        raise PermissionDeniedException("The CSRF token is missing or wrong")
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    # The JSON API is excluded: it is called with bearer tokens, or by our own
+    # pages with the session plus the X-CSRFToken header (checked above), and
+    # JSON bodies cannot be sent cross-site without a CORS preflight.
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=CSRF_COOKIE,
+        header_name="X-CSRFToken",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        exclude=["^/api/", "^/healthz", "^/schema"],
+    )
+
+
+def _fields_from_validation(exc: ValidationException) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "Invalid value"))
+        key = item.get("key")
+        match = re.search(r"at `\$\.([^`]+)`", message)
+        if match:
+            key = match.group(1)
+            message = message[: match.start()].rstrip(" -")
+        if key and key not in ("body", "data"):
+            fields[str(key)] = message
+    return fields
+
+
+def error_body(
+    status: int, detail: str, code: str | None = None, fields: dict[str, str] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code or ERROR_CODES.get(status, "error"), "detail": detail}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _respond(
+    request: Request[Any, Any, Any],
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    if status == 401:
+        return Redirect(f"/login?next={request.url.path}")
+    response = page(
+        request, "errors/error.html", status_code=status, detail=body["detail"], error=body["error"]
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+    body = error_body(exc.status_code, exc.detail, exc.code, exc.fields)
+    return _respond(request, exc.status_code, body, headers)
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    fields = _fields_from_validation(exc) if isinstance(exc, ValidationException) else None
+    if isinstance(exc, ValidationException):
+        status = 422 if fields else 400
+    detail = exc.detail if status != 422 else "Some fields are not valid"
+    if status == 400 and "JSON" in str(exc.detail):
+        detail = "The request body is not valid JSON"
+    headers = dict(exc.headers or {})
+    if status == 429:
+        headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
+    return _respond(request, status, error_body(status, detail, None, fields), headers)
+
+
+def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = error_body(
+        500, "Sorry, something went wrong on our side. Try again later.", "server_error"
+    )
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, body)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_error,
+    Exception: handle_server_error,
+}
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; media-src 'self' blob:; worker-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+
+
+class SecurityHeadersMiddleware(ASGIMiddleware):
+    """CSP without unsafe-inline, nosniff, referrer policy, HSTS behind TLS."""
+
+    def __init__(self, hsts: bool) -> None:
+        self.hsts = hsts
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def page(
+    request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
+) -> Template:
+    """Render a page with the signed-in principal in its context."""
+    return Template(
+        template,
+        context={"principal": principal_of(request), "status_code": status_code, **context},
+        status_code=status_code,
+    )

@@ -1,0 +1,1 @@
+"""Registration, waiting list, tickets, calendar invites and check-in."""

@@ -1,0 +1,7 @@
+"""Registration pages and API (filled by the registration issue)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

@@ -1,0 +1,54 @@
+"""Registration tables."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from events.tables import Event, Slot
+
+
+class Registration(Table):
+    """One attendee at one event. (event, email) is unique (see the migration)."""
+
+    event = ForeignKey(Event, null=False)
+    slot = ForeignKey(Slot, null=True, default=None)
+    reference = Varchar(length=16, unique=True)
+    manage_token = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    email = Varchar(length=254)
+    phone = Varchar(length=40, default="")
+    postcode = Varchar(length=10, default="")
+    home_council = Varchar(length=20, default="")
+    interests = JSON(default=[])
+    access_needs = Text(default="")
+    consent_councils = JSON(default=[])
+    consent_job_alerts = Boolean(default=False)
+    status = Varchar(length=12, index=True)
+    ticket_code = Varchar(length=120, null=True, default=None, unique=True)
+    ics_sequence = Integer(default=0)
+    checked_in_at = Timestamptz(null=True, default=None)
+    checked_in_door = Varchar(length=80, default="")
+    reminded_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    cancelled_at = Timestamptz(null=True, default=None)
+
+
+class AccessRequest(Table, tablename="access_request"):
+    """A BSL interpreter or other adjustment, in the organiser's queue."""
+
+    registration = ForeignKey(Registration, null=False)
+    need = Text()
+    status = Varchar(length=12, default="open")
+    notice_deadline = Timestamptz(null=True, default=None)
+    note = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EqualityResponse(Table, tablename="equality_response"):
+    """Equality monitoring answers, kept apart from identity: no link to a registration."""
+
+    event = ForeignKey(Event, null=False)
+    answers = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,120 @@
+"""Small factories: make_event(**overrides) and friends."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from events.services import assign_door_staff, create_event, get_event
+from exhibitors.tables import Exhibitor, ExhibitorStaff
+from fairground.accounts import create_token, create_user
+from fairground.tables import Organisation
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+async def make_org(name: str | None = None, **overrides: Any) -> int:
+    rows = await Organisation.insert(
+        Organisation(name=name or f"Organisation {next(_counter)}", kind="other", **overrides)
+    ).returning(Organisation.id)
+    return int(rows[0]["id"])
+
+
+async def council_id(code: str) -> int:
+    row = await Organisation.select(Organisation.id).where(Organisation.code == code).first()
+    assert row is not None
+    return int(row["id"])
+
+
+async def make_user(
+    role: str = "organiser", org: int | None = None, **overrides: Any
+) -> dict[str, Any]:
+    n = next(_counter)
+    email = overrides.pop("email", f"{role}{n}@example.org")
+    user_id = await create_user(
+        email=email,
+        name=overrides.pop("name", f"{role.title()} {n}"),
+        role=role,
+        password=overrides.pop("password", PASSWORD),
+        organisation_id=org,
+    )
+    return {"id": user_id, "email": email, "password": PASSWORD, "role": role, "org": org}
+
+
+def future(days: int = 30, hour: int = 10) -> datetime:
+    base = datetime.now(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return base + timedelta(days=days)
+
+
+async def make_event(org: int | None = None, **overrides: Any) -> dict[str, Any]:
+    org = org or await make_org()
+    starts = overrides.pop("starts_at", future())
+    fields = {
+        "title": f"Careers fair {next(_counter)}",
+        "venue_name": "Library of Birmingham",
+        "venue_address": "Centenary Square, Broad Street, Birmingham",
+        "venue_postcode": "B1 2ND",
+        "access_notes": "Step-free entrance",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=5),
+        "timezone": "Europe/London",
+        "capacity": 100,
+        "status": "published",
+        "slots": [],
+    }
+    fields.update(overrides)
+    slug = await create_event(org, fields)
+    return await get_event(slug)
+
+
+async def make_exhibitor(event_id: int, org: int | None = None) -> int:
+    rows = await Exhibitor.insert(
+        Exhibitor(event=event_id, organisation=org or await make_org(), status="approved")
+    ).returning(Exhibitor.id)
+    return int(rows[0]["id"])
+
+
+async def add_door(event_id: int, user_id: int) -> None:
+    await assign_door_staff(event_id, user_id)
+
+
+async def add_staff(exhibitor_id: int, user_id: int) -> None:
+    await ExhibitorStaff.insert(ExhibitorStaff(exhibitor=exhibitor_id, user=user_id))
+
+
+async def token_for(user: dict[str, Any]) -> str:
+    return await create_token(user["id"])
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+async def login(client: Any, user: dict[str, Any]) -> None:
+    """Sign in through the real form (CSRF token and all)."""
+    page = await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={
+            "email": user["email"],
+            "password": user["password"],
+            "_csrf_token": csrf_from(page.text),
+        },
+    )
+    assert response.status_code in (302, 303), response.text
+
+
+async def post_form(
+    client: Any, url: str, data: dict[str, Any], page_url: str | None = None
+) -> Any:
+    """POST a form the way a browser does: fetch the page for its CSRF token first."""
+    page = await client.get(page_url or url)
+    return await client.post(url, data={**data, "_csrf_token": csrf_from(page.text)})
+
+
+__all__ = ["get_event", "make_event"]
