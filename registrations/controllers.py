@@ -1,7 +1,22 @@
-"""Registration pages and API (filled by the registration issue)."""
+"""Registration routes: the JSON API (api.py) and the attendee pages (pages.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 ROUTES: list[Any] = []
+
+try:  # each half lands on its own; both are always there once written
+    from registrations.api import ROUTES as API_ROUTES
+
+    ROUTES += API_ROUTES
+except ModuleNotFoundError as exc:  # pragma: no cover
+    if exc.name != "registrations.api":
+        raise
+try:
+    from registrations.pages import ROUTES as PAGE_ROUTES
+
+    ROUTES += PAGE_ROUTES
+except ModuleNotFoundError as exc:  # pragma: no cover
+    if exc.name != "registrations.pages":
+        raise
