@@ -134,7 +134,8 @@ def _respond(
     body: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
+    accept = request.headers.get("accept", "")
+    if is_api(request) or ("application/json" in accept and "text/html" not in accept):
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")

@@ -114,6 +114,7 @@ async def client() -> AsyncIterator[object]:
     from app import create_app
 
     async with AsyncTestClient(app=create_app(), base_url="http://testserver.local") as test_client:
+        test_client.follow_redirects = False
         yield test_client
 
 

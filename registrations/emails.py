@@ -1,0 +1,97 @@
+"""One `send_*_email` function per message an attendee gets.
+
+Each queues the message in the outbox inside the caller's transaction (see
+fairground.mail); nothing is sent from a request. Templates live in
+templates/email/registration_<name>/{subject.txt,body.txt,body.html}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fairground.mail import Attachment, queue_email
+from registrations import invites, tickets
+
+QR_CID = "ticket-qr@fairground"
+
+Row = dict[str, Any]
+
+
+def _context(registration: Row, event: Row, slot: Row | None) -> dict[str, Any]:
+    starts_at, ends_at = invites.times_of(event, slot)
+    return {
+        "registration": registration,
+        "event": event,
+        "slot": slot,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "tz": event["timezone"],
+        "manage_url": invites.manage_url(registration["manage_token"]),
+        "event_url": invites.event_url(event),
+        "qr_cid": QR_CID,
+    }
+
+
+def _qr(registration: Row) -> Attachment:
+    png = tickets.qr_png(str(registration["ticket_code"]))
+    return Attachment("ticket.png", "image/png", png, content_id=QR_CID)
+
+
+def _invite(registration: Row, event: Row, slot: Row | None) -> Attachment:
+    data = invites.invite_ics(registration, event, slot)
+    method = "CANCEL" if invites.is_cancelled(registration, event) else "REQUEST"
+    return Attachment("invite.ics", f"text/calendar; method={method}; charset=utf-8", data)
+
+
+async def _send(
+    name: str,
+    registration: Row,
+    event: Row,
+    slot: Row | None,
+    files: tuple[Attachment, ...] = (),
+    **extra: Any,
+) -> int:
+    context = {**_context(registration, event, slot), **extra}
+    return await queue_email(f"registration_{name}", registration["email"], context, files)
+
+
+async def send_confirmation_email(registration: Row, event: Row, slot: Row | None) -> int:
+    """The ticket: QR inline, invite (METHOD:REQUEST) attached, manage link."""
+    files = (_qr(registration), _invite(registration, event, slot))
+    return await _send("confirmation", registration, event, slot, files)
+
+
+async def send_waitlisted_email(registration: Row, event: Row, slot: Row | None) -> int:
+    return await _send("waitlisted", registration, event, slot)
+
+
+async def send_promoted_email(registration: Row, event: Row, slot: Row | None) -> int:
+    """A place came up: the ticket and the invite, as in the confirmation."""
+    files = (_qr(registration), _invite(registration, event, slot))
+    return await _send("promoted", registration, event, slot, files)
+
+
+async def send_cancellation_email(
+    registration: Row, event: Row, slot: Row | None, was_confirmed: bool
+) -> int:
+    """Cancelled by the attendee: METHOD:CANCEL removes the invite from their calendar."""
+    files = (_invite(registration, event, slot),) if was_confirmed else ()
+    return await _send("cancelled", registration, event, slot, files, was_confirmed=was_confirmed)
+
+
+async def send_event_update_email(registration: Row, event: Row, slot: Row | None) -> int:
+    """The organiser changed the time or venue: the new invite replaces the old one."""
+    files = (_invite(registration, event, slot),)
+    return await _send("updated", registration, event, slot, files)
+
+
+async def send_event_cancelled_email(
+    registration: Row, event: Row, slot: Row | None, was_confirmed: bool
+) -> int:
+    files = (_invite(registration, event, slot),) if was_confirmed else ()
+    return await _send("event_cancelled", registration, event, slot, files)
+
+
+async def send_reminder_email(registration: Row, event: Row, slot: Row | None) -> int:
+    """The day before: when, where, and the QR again so it is easy to find."""
+    return await _send("reminder", registration, event, slot, (_qr(registration),))

@@ -1,0 +1,148 @@
+"""The attendee registration form, step by step: what each step asks, how its
+answers are kept in the session, and how they become the service's input.
+
+The answers live in the server-side session under `register:<slug>` as the
+form's own field names (strings and lists), so that a step can be shown again
+exactly as the person left it; `to_raw()` turns them into the API-shaped dict
+that `validate_registration()` checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from litestar.datastructures import FormMultiDict
+
+from fairground.errors import Invalid
+
+STEPS = ("details", "interests", "access", "equality", "check")
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "details": ("name", "email", "phone", "postcode", "home_council", "slot_id"),
+    "interests": ("interests", "consent_councils", "job_alerts"),
+    "access": ("access", "access_other"),
+}
+LIST_FIELDS = {"interests", "consent_councils", "access"}
+# The service names consent fields as in the JSON API; the form flattens them.
+SERVICE_TO_FORM = {
+    "consent.councils": "consent_councils",
+    "consent.job_alerts": "job_alerts",
+    "access_needs": "access_other",
+}
+MAX_TEXT = 2000
+
+# Access needs the organiser most often has to arrange ahead; the values are
+# the words the organiser reads in the queue, so they stay in English.
+ACCESS_CHOICES = ("bsl", "step_free", "hearing_loop", "quiet", "other")
+ACCESS_WORDS = {
+    "bsl": "British Sign Language (BSL) interpreter",
+    "step_free": "Step-free access",
+    "hearing_loop": "Hearing loop",
+    "quiet": "A quiet space",
+    "other": "Other",
+}
+
+# Equality monitoring: ONS 2021 census categories (top-level ethnic groups),
+# "prefer not to say" on every question. Values are stored, labels are shown.
+EQUALITY_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "age": ("16-24", "25-34", "35-44", "45-54", "55-64", "65-plus"),
+    "sex": ("female", "male"),
+    "gender_same": ("yes", "no"),
+    "sexual_orientation": ("straight", "gay-lesbian", "bisexual", "other"),
+    "ethnic_group": ("asian", "black", "mixed", "white", "other"),
+    "disability": ("limited-a-lot", "limited-a-little", "no"),
+    "religion": (
+        "none",
+        "christian",
+        "buddhist",
+        "hindu",
+        "jewish",
+        "muslim",
+        "sikh",
+        "other",
+    ),
+}
+PREFER_NOT = "prefer-not-to-say"
+
+
+def session_key(slug: str) -> str:
+    return f"register:{slug}"
+
+
+def read_step(form: FormMultiDict, step: str) -> dict[str, Any]:
+    """The step's fields from the posted form, trimmed; lists stay lists."""
+    answers: dict[str, Any] = {}
+    for name in STEP_FIELDS[step]:
+        if name in LIST_FIELDS:
+            answers[name] = [str(v) for v in form.getall(name, []) if str(v).strip()]
+        else:
+            answers[name] = str(form.get(name, "")).strip()[:MAX_TEXT]
+    return answers
+
+
+def read_equality(form: FormMultiDict) -> dict[str, str]:
+    """Only known answers are kept; an unanswered question is simply absent."""
+    answers: dict[str, str] = {}
+    for question, values in EQUALITY_QUESTIONS.items():
+        value = str(form.get(question, ""))
+        if value in values or value == PREFER_NOT:
+            answers[question] = value
+    return answers
+
+
+def access_needs_text(answers: Mapping[str, Any]) -> str:
+    """The ticked needs and the free text as one line for the organiser's queue."""
+    chosen = [ACCESS_WORDS[c] for c in answers.get("access", []) if c in ACCESS_WORDS]
+    chosen = [word for word in chosen if word != "Other"]
+    other = str(answers.get("access_other", "")).strip()
+    return "; ".join([*chosen, other] if other else chosen)
+
+
+def to_raw(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The API-shaped body that validate_registration() checks."""
+    slot = str(answers.get("slot_id", "") or "")
+    alerts = answers.get("job_alerts", "")
+    return {
+        "name": answers.get("name", ""),
+        "email": answers.get("email", ""),
+        "phone": answers.get("phone", ""),
+        "postcode": answers.get("postcode", ""),
+        "home_council": answers.get("home_council", ""),
+        "interests": list(answers.get("interests", [])),
+        "access_needs": access_needs_text(answers),
+        "slot_id": int(slot) if slot.isdigit() else (slot or None),
+        "consent": {
+            "councils": list(answers.get("consent_councils", [])),
+            "job_alerts": alerts == "yes",
+        },
+    }
+
+
+def form_errors(exc: Invalid) -> dict[str, str]:
+    """The service's field errors under the form's field names."""
+    return {SERVICE_TO_FORM.get(k, k): v for k, v in exc.fields.items()}
+
+
+def step_errors(step: str, errors: Mapping[str, str]) -> dict[str, str]:
+    """Only the errors a step can fix, in the order its fields appear."""
+    return {name: errors[name] for name in STEP_FIELDS.get(step, ()) if name in errors}
+
+
+def own_errors(step: str, answers: Mapping[str, Any], has_slots: bool) -> dict[str, str]:
+    """Rules of the form itself (the service has defaults for these)."""
+    errors: dict[str, str] = {}
+    if step == "details" and has_slots and not answers.get("slot_id"):
+        errors["slot_id"] = "Select the time you want to arrive"
+    if step == "interests" and answers.get("job_alerts") not in ("yes", "no"):
+        errors["job_alerts"] = "Select yes if you want emails about new jobs"
+    if step == "access" and "other" in answers.get("access", []):
+        if not str(answers.get("access_other", "")).strip():
+            errors["access_other"] = "Tell us what you need to take part"
+    return errors
+
+
+def first_step_with_errors(errors: Mapping[str, str]) -> str | None:
+    for step in ("details", "interests", "access"):
+        if step_errors(step, errors):
+            return step
+    return None

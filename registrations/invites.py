@@ -1,0 +1,107 @@
+"""A registration's calendar invite and the add-to-calendar links.
+
+The UID is stable per registration (`registration-<id>@<host>`) and SEQUENCE
+is the registration's `ics_sequence`, bumped on every change, so a calendar
+replaces the earlier copy instead of adding a second event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from events.ics import Invite, calendar, host, location_of
+from fairground.settings import get_settings
+
+
+def manage_url(manage_token: str) -> str:
+    return f"{get_settings().base_url}/r/{manage_token}"
+
+
+def event_url(event: dict[str, Any]) -> str:
+    return f"{get_settings().base_url}/events/{event['slug']}"
+
+
+def times_of(event: dict[str, Any], slot: dict[str, Any] | None) -> tuple[datetime, datetime]:
+    """The attendee's own times: their entry slot when they have one."""
+    if slot:
+        return slot["starts_at"], slot["ends_at"]
+    return event["starts_at"], event["ends_at"]
+
+
+def _description(event: dict[str, Any], registration: dict[str, Any]) -> str:
+    lines = [
+        f"Reference: {registration['reference']}",
+        f"Your ticket, and to change or cancel: {manage_url(registration['manage_token'])}",
+        f"Event details: {event_url(event)}",
+    ]
+    if event.get("access_notes"):
+        lines.append(f"Access: {event['access_notes']}")
+    return "\n".join(lines)
+
+
+def invite_for(
+    registration: dict[str, Any], event: dict[str, Any], slot: dict[str, Any] | None
+) -> Invite:
+    starts_at, ends_at = times_of(event, slot)
+    return Invite(
+        uid=f"registration-{registration['id']}@{host()}",
+        sequence=int(registration["ics_sequence"]),
+        summary=str(event["title"]),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=str(event["timezone"]),
+        location=location_of(event),
+        description=_description(event, registration),
+        url=manage_url(registration["manage_token"]),
+        cancelled=is_cancelled(registration, event),
+        attendee=(str(registration["name"]), str(registration["email"])),
+    )
+
+
+def is_cancelled(registration: dict[str, Any], event: dict[str, Any]) -> bool:
+    return registration["status"] != "confirmed" or event["status"] == "cancelled"
+
+
+def invite_ics(
+    registration: dict[str, Any], event: dict[str, Any], slot: dict[str, Any] | None
+) -> bytes:
+    """METHOD:REQUEST while the place is confirmed, METHOD:CANCEL once it is not."""
+    method = "CANCEL" if is_cancelled(registration, event) else "REQUEST"
+    return calendar([invite_for(registration, event, slot)], method=method)
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_calendar_url(
+    registration: dict[str, Any], event: dict[str, Any], slot: dict[str, Any] | None
+) -> str:
+    starts_at, ends_at = times_of(event, slot)
+    query = {
+        "action": "TEMPLATE",
+        "text": event["title"],
+        "dates": f"{_utc(starts_at)}/{_utc(ends_at)}",
+        "ctz": event["timezone"],
+        "location": location_of(event),
+        "details": _description(event, registration),
+    }
+    return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
+
+
+def outlook_calendar_url(
+    registration: dict[str, Any], event: dict[str, Any], slot: dict[str, Any] | None
+) -> str:
+    starts_at, ends_at = times_of(event, slot)
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": event["title"],
+        "startdt": starts_at.astimezone(UTC).isoformat(),
+        "enddt": ends_at.astimezone(UTC).isoformat(),
+        "location": location_of(event),
+        "body": _description(event, registration),
+    }
+    return f"https://outlook.live.com/calendar/0/deeplink/compose?{urlencode(query)}"
