@@ -114,6 +114,10 @@ def _fields_from_validation(exc: ValidationException) -> dict[str, str]:
         if match:
             key = match.group(1)
             message = message[: match.start()].rstrip(" -")
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        if unknown:
+            prefix = f"{key}." if key and key not in ("body", "data") else ""
+            key, message = f"{prefix}{unknown.group(1)}", "This field is not allowed"
         if key and key not in ("body", "data"):
             fields[str(key)] = message
     return fields

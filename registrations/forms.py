@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar.datastructures import FormMultiDict
 
@@ -146,3 +147,19 @@ def first_step_with_errors(errors: Mapping[str, str]) -> str | None:
         if step_errors(step, errors):
             return step
     return None
+
+
+def map_url(event: Mapping[str, Any]) -> str:
+    """OpenStreetMap search for the venue: no API key, no tracking of the attendee."""
+    query = ", ".join(
+        str(part) for part in (event.get("venue_name"), event.get("venue_postcode")) if part
+    )
+    return f"https://www.openstreetmap.org/search?{urlencode({'query': query})}"
+
+
+# Fixed choices the templates label (labels are translated in the templates).
+PAGE_CONSTANTS: dict[str, Any] = {
+    "access_choices": ACCESS_CHOICES,
+    "equality_questions": EQUALITY_QUESTIONS,
+    "prefer_not": PREFER_NOT,
+}

@@ -1,0 +1,62 @@
+# Fairground: `make run` serves the demo fair, `make test` runs the whole suite.
+# Both create what they need (virtualenv, Python and npm packages) and can be
+# run again at any time.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+PORT ?= 8000
+export PORT
+
+.PHONY: run install build migrate demo test test-sqlite test-postgres lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/build/app.css: node_modules/.installed static/src/app.scss static/build.mjs
+	npm run --silent build
+
+install: $(BIN)/.installed node_modules/.installed static/build/app.css
+
+build: install
+
+migrate: install
+	$(BIN)/fair migrate
+
+demo: migrate
+	$(BIN)/fair demo
+
+# The Procfile's web and worker side by side (honcho), after release and the demo.
+run: demo
+	@echo "Fairground on http://localhost:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/honcho start --no-prefix -f Procfile web worker
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-sqlite: install
+	TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+# Every test runs on SQLite and again on PostgreSQL.
+test: install
+	$(BIN)/ruff check .
+	TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/build .pytest_cache .mypy_cache .ruff_cache

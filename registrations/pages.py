@@ -1,0 +1,354 @@
+"""Attendee pages: the registration journey, the manage page (by manage token),
+and the organiser's access-requests queue and outbox.
+
+Handlers are thin: they read the form, keep the answers in the server-side
+session between steps (never in hidden fields), and call the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from events import services as events
+from events.guards import organiser_of_event
+from fairground.accounts import current_principal, require_roles
+from fairground.audit import record_audit
+from fairground.errors import Conflict, Invalid, NotFound
+from fairground.seed import councils, job_families
+from fairground.web import page
+from registrations import forms, invites, outbox, queue, services
+
+PUBLIC = {"public_post": True}
+# The manage token is in the URL: keep it out of Referer headers and search engines.
+TOKEN_HEADERS = [ResponseHeader(name="Referrer-Policy", value="no-referrer")]
+
+Req = Request[Any, Any, Any]
+
+
+async def _event_for_registration(slug: str) -> dict[str, Any]:
+    """A draft is not there at all for the public; other states are shown."""
+    event = await events.get_event(slug)
+    if event["status"] == "draft":
+        raise NotFound("There is no event at this address", code="event_not_found")
+    return event
+
+
+def _answers(request: Req, slug: str) -> dict[str, Any]:
+    return dict(request.session.get(forms.session_key(slug)) or {})
+
+
+def _keep(request: Req, slug: str, answers: dict[str, Any]) -> None:
+    request.session[forms.session_key(slug)] = answers
+
+
+def _forget(request: Req, slug: str) -> None:
+    request.session.pop(forms.session_key(slug), None)
+
+
+def _url(slug: str, step: str) -> str:
+    base = f"/events/{slug}/register"
+    return base if step == "details" else f"{base}/{step}"
+
+
+def _next_url(slug: str, step: str, back_to_check: bool) -> str:
+    if back_to_check:
+        return _url(slug, "check")
+    return _url(slug, forms.STEPS[forms.STEPS.index(step) + 1])
+
+
+def _closed(request: Req, event: dict[str, Any], status_code: int = 200) -> Template:
+    _forget(request, event["slug"])
+    return page(request, "registrations/closed.html", status_code=status_code, event=event)
+
+
+async def _step_context(event: dict[str, Any], step: str) -> dict[str, Any]:
+    """Only what each step's template needs: slots, councils or job families."""
+    if step == "details":
+        return {"slots": await events.get_slots(event["id"]), "councils": await councils()}
+    if step == "interests":
+        return {"families": await job_families(), "councils": await councils()}
+    if step == "check":
+        return {
+            "slots": await events.get_slots(event["id"]),
+            "councils": await councils(),
+            "families": await job_families(),
+        }
+    return {}
+
+
+async def _show(
+    request: Req,
+    event: dict[str, Any],
+    step: str,
+    answers: dict[str, Any],
+    errors: dict[str, str] | None = None,
+) -> Template:
+    return page(
+        request,
+        f"registrations/{step}.html",
+        status_code=400 if errors else 200,
+        event=event,
+        answers=answers,
+        errors=errors or {},
+        action=_url(event["slug"], step),
+        back_to_check=bool(request.query_params.get("change")) or "change" in answers,
+        **await _step_context(event, step),
+        **forms.PAGE_CONSTANTS,
+    )
+
+
+def _missing_step(answers: dict[str, Any], step: str) -> str | None:
+    """The first earlier step not yet answered: people cannot skip ahead."""
+    done = answers.get("done", [])
+    for earlier in forms.STEPS[: forms.STEPS.index(step)]:
+        if earlier != "equality" and earlier not in done:
+            return earlier
+    return None
+
+
+async def _get_step(request: Req, slug: str, step: str) -> Response[Any]:
+    event = await _event_for_registration(slug)
+    if not events.registration_open(event):
+        return _closed(request, event)
+    answers = _answers(request, slug)
+    missing = _missing_step(answers, step)
+    if missing:
+        return Redirect(_url(slug, missing), status_code=303)
+    return await _show(request, event, step, answers)
+
+
+async def _errors_for(event: dict[str, Any], step: str, answers: dict[str, Any]) -> dict[str, str]:
+    """This step's errors: the form's own rules, then the service's (which win)."""
+    errors = forms.own_errors(step, answers, bool(await events.get_slots(event["id"])))
+    try:
+        await services.validate_registration(event, forms.to_raw(answers))
+    except Invalid as exc:
+        errors.update(forms.form_errors(exc))
+    return forms.step_errors(step, errors)
+
+
+async def _post_step(request: Req, slug: str, step: str) -> Response[Any]:
+    event = await _event_for_registration(slug)
+    if not events.registration_open(event):
+        return _closed(request, event)
+    form = await request.form()
+    answers = {**_answers(request, slug), **forms.read_step(form, step)}
+    back_to_check = form.get("change") == "1"
+    if back_to_check:
+        answers["change"] = True
+    if step == "interests" and form.get("select_all"):
+        # The no-JavaScript "select all": tick every council and show the page again.
+        answers["consent_councils"] = [c["code"] for c in await councils()]
+        _keep(request, slug, answers)
+        return await _show(request, event, step, answers)
+    errors = await _errors_for(event, step, answers)
+    if errors:
+        _keep(request, slug, answers)
+        return await _show(request, event, step, answers, errors)
+    answers["done"] = sorted({*answers.get("done", []), step})
+    _keep(request, slug, answers)
+    return Redirect(_next_url(slug, step, back_to_check), status_code=303)
+
+
+async def _post_equality(request: Req, slug: str) -> Response[Any]:
+    event = await _event_for_registration(slug)
+    if not events.registration_open(event):
+        return _closed(request, event)
+    form = await request.form()
+    answers = _answers(request, slug)
+    # "Skip this section" forgets any earlier answers: skipping means none are kept.
+    answers["equality"] = None if form.get("skip") else forms.read_equality(form)
+    answers["done"] = sorted({*answers.get("done", []), "equality"})
+    _keep(request, slug, answers)
+    return Redirect(_url(slug, "check"), status_code=303)
+
+
+async def _submit(request: Req, slug: str) -> Response[Any]:
+    event = await _event_for_registration(slug)
+    if not events.registration_open(event):
+        return _closed(request, event, status_code=409)
+    answers = _answers(request, slug)
+    missing = _missing_step(answers, "check")
+    if missing:
+        return Redirect(_url(slug, missing), status_code=303)
+    try:
+        data = await services.validate_registration(event, forms.to_raw(answers))
+    except Invalid as exc:
+        errors = forms.form_errors(exc)
+        step = forms.first_step_with_errors(errors) or "details"
+        return await _show(request, event, step, answers, forms.step_errors(step, errors) or errors)
+    try:
+        result = await services.register_attendee(slug, data, equality=answers.get("equality"))
+    except Conflict as exc:
+        return _conflict_page(request, event, exc, str(answers.get("email", "")))
+    _forget(request, slug)
+    return Redirect(f"/r/{result.manage_token}/confirmation", status_code=303)
+
+
+def _conflict_page(request: Req, event: dict[str, Any], exc: Conflict, email: str) -> Template:
+    if exc.code == "registration_closed":
+        return _closed(request, event, status_code=409)
+    if exc.code != "already_registered":
+        raise exc
+    # Say only what the person already knows: the address they typed.
+    _forget(request, event["slug"])
+    return page(
+        request,
+        "registrations/already_registered.html",
+        status_code=409,
+        event=event,
+        email=email,
+    )
+
+
+class RegisterController(Controller):
+    """The public registration journey, one step per page."""
+
+    path = "/events/{slug:str}/register"
+    include_in_schema = False
+
+    @get("/")
+    async def details(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _get_step(request, slug, "details")
+
+    @post("/", opt=PUBLIC)
+    async def save_details(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _post_step(request, slug, "details")
+
+    @get("/interests")
+    async def interests(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _get_step(request, slug, "interests")
+
+    @post("/interests", opt=PUBLIC)
+    async def save_interests(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _post_step(request, slug, "interests")
+
+    @get("/access")
+    async def access(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _get_step(request, slug, "access")
+
+    @post("/access", opt=PUBLIC)
+    async def save_access(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _post_step(request, slug, "access")
+
+    @get("/equality")
+    async def equality(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _get_step(request, slug, "equality")
+
+    @post("/equality", opt=PUBLIC)
+    async def save_equality(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _post_equality(request, slug)
+
+    @get("/check")
+    async def check(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _get_step(request, slug, "check")
+
+    @post("/check", opt=PUBLIC)
+    async def submit(self, request: Req, slug: FromPath[str]) -> Response[Any]:
+        return await _submit(request, slug)
+
+
+async def _manage_context(manage_token: str) -> dict[str, Any]:
+    """The registration with its event and slot, and the links the page offers."""
+    found = await services.get_registration(manage_token)
+    registration, event, slot = found["registration"], found["event"], found["slot"]
+    return {
+        "registration": registration,
+        "event": event,
+        "slot": slot,
+        "token": manage_token,
+        "starts_at": invites.times_of(event, slot)[0],
+        "ends_at": invites.times_of(event, slot)[1],
+        "position": found.get("position"),
+        "google_url": invites.google_calendar_url(registration, event, slot),
+        "outlook_url": invites.outlook_calendar_url(registration, event, slot),
+        "map_url": forms.map_url(event),
+    }
+
+
+class AttendeeController(Controller):
+    """Pages reached by the unguessable manage token in the attendee's email."""
+
+    path = "/r/{manage_token:str}"
+    include_in_schema = False
+    response_headers = TOKEN_HEADERS
+
+    @get("/")
+    async def manage(self, request: Req, manage_token: FromPath[str]) -> Template:
+        return page(request, "registrations/manage.html", **await _manage_context(manage_token))
+
+    @get("/confirmation")
+    async def confirmation(self, request: Req, manage_token: FromPath[str]) -> Template:
+        context = await _manage_context(manage_token)
+        return page(request, "registrations/confirmation.html", **context)
+
+    @get("/cancel")
+    async def confirm_cancel(self, request: Req, manage_token: FromPath[str]) -> Response[Any]:
+        context = await _manage_context(manage_token)
+        if context["registration"]["status"] == "cancelled":
+            return Redirect(f"/r/{manage_token}/cancelled", status_code=303)
+        return page(request, "registrations/cancel.html", **context)
+
+    @post("/cancel", opt=PUBLIC)
+    async def cancel(self, manage_token: FromPath[str]) -> Redirect:
+        await services.cancel_registration(manage_token)
+        return Redirect(f"/r/{manage_token}/cancelled", status_code=303)
+
+    @get("/cancelled")
+    async def cancelled(self, request: Req, manage_token: FromPath[str]) -> Response[Any]:
+        context = await _manage_context(manage_token)
+        if context["registration"]["status"] != "cancelled":
+            return Redirect(f"/r/{manage_token}", status_code=303)
+        return page(request, "registrations/cancelled.html", **context)
+
+
+class OrganiserRegistrationController(Controller):
+    """The organiser's access-requests queue and the outbox of sent email."""
+
+    path = "/organiser"
+    include_in_schema = False
+    guards = [require_roles("organiser")]
+
+    @get("/events/{slug:str}/access-requests", guards=[organiser_of_event])
+    async def access_requests(self, request: Req, slug: FromPath[str]) -> Template:
+        event = await events.get_event(slug)
+        rows = await queue.access_requests(event)
+        return page(
+            request,
+            "registrations/organiser/access_requests.html",
+            event=event,
+            rows=rows,
+            saved=request.query_params.get("saved"),
+            statuses=queue.STATUSES,
+        )
+
+    @post("/events/{slug:str}/access-requests/{request_id:int}", guards=[organiser_of_event])
+    async def update_access_request(
+        self, request: Req, slug: FromPath[str], request_id: FromPath[int]
+    ) -> Redirect:
+        event = await events.get_event(slug)
+        form = await request.form()
+        status, note = str(form.get("status", "")), str(form.get("note", "")).strip()
+        await queue.update_access_request(event, request_id, status, note)
+        actor = current_principal(request).id
+        await record_audit(actor, "access_request_updated", ("access_request", request_id))
+        return Redirect(f"/organiser/events/{slug}/access-requests?saved={request_id}")
+
+    @get("/outbox")
+    async def outbox_list(self, request: Req) -> Template:
+        principal = current_principal(request)
+        rows = await outbox.recent_messages(principal)
+        return page(request, "registrations/organiser/outbox.html", rows=rows)
+
+    @get("/outbox/{message_id:int}")
+    async def outbox_message(self, request: Req, message_id: FromPath[int]) -> Template:
+        message = await outbox.message_for(current_principal(request), message_id)
+        return page(request, "registrations/organiser/message.html", message=message)
+
+
+ROUTES: list[Any] = [RegisterController, AttendeeController, OrganiserRegistrationController]

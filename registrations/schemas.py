@@ -1,0 +1,124 @@
+"""Registration API input and output.
+
+The input struct is deliberately loose about values (any string, any list):
+`services.validate_registration` checks every field and names every bad one
+at once, which msgspec (first error only) cannot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+# Generous limits so a huge value is a 422 from msgspec, never a slow path.
+Text = Annotated[str, Meta(max_length=5000)]
+Codes = Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=100)]
+
+
+class ConsentIn(Struct, forbid_unknown_fields=True):
+    councils: Codes = msgspec.field(default_factory=list)
+    job_alerts: bool = False
+
+
+class RegistrationIn(Struct, forbid_unknown_fields=True):
+    name: Text = ""
+    email: Text = ""
+    phone: Text | None = None
+    postcode: Text | None = None
+    home_council: Text | None = None
+    interests: Codes = msgspec.field(default_factory=list)
+    access_needs: Text | None = None
+    slot_id: int | None = None
+    consent: ConsentIn | None = None
+    # Optional equality monitoring answers (question → answer); stored apart.
+    equality: dict[Annotated[str, Meta(max_length=40)], Text] | None = None
+
+    def raw(self) -> dict[str, Any]:
+        """The dict validate_registration reads."""
+        consent = self.consent or ConsentIn()
+        return {
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "postcode": self.postcode,
+            "home_council": self.home_council,
+            "interests": self.interests,
+            "access_needs": self.access_needs,
+            "slot_id": self.slot_id,
+            "consent": {"councils": consent.councils, "job_alerts": consent.job_alerts},
+        }
+
+
+class LinksOut(Struct):
+    manage: str
+    qr_svg: str
+    qr_png: str
+    ics: str
+
+
+class RegistrationCreated(Struct):
+    reference: str
+    status: str
+    ticket_code: str | None
+    manage_token: str
+    links: LinksOut
+
+
+class ConsentOut(Struct):
+    councils: list[str]
+    job_alerts: bool
+
+
+class SlotOut(Struct):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class VenueOut(Struct):
+    name: str
+    address: str
+    postcode: str
+    access_notes: str
+
+
+class EventSummary(Struct):
+    slug: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: str
+    venue: VenueOut
+
+
+class AllLinksOut(Struct):
+    manage: str
+    qr_svg: str
+    qr_png: str
+    ics: str
+    google: str
+    outlook: str
+
+
+class RegistrationOut(Struct):
+    reference: str
+    status: str
+    name: str
+    email: str
+    phone: str
+    postcode: str
+    home_council: str
+    interests: list[str]
+    access_needs: str
+    consent: ConsentOut
+    slot: SlotOut | None
+    event: EventSummary
+    ticket_code: str | None
+    created_at: datetime
+    cancelled_at: datetime | None
+    checked_in_at: datetime | None
+    links: AllLinksOut
