@@ -26,6 +26,39 @@ _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
 )
 
 
+class LoopPoolPostgresEngine(PostgresEngine):
+    """A PostgresEngine with one connection pool per event loop.
+
+    asyncpg pools belong to the loop that made them. The test client runs the
+    app in its own thread and loop while the tests query from theirs, and a
+    worker may run beside the web app: each loop gets its own pool.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def pool(self) -> Any:
+        try:
+            return self._pools.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # set to None in __init__, before any loop runs
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
+
+
 def make_engine(database_url: str) -> Engine[Any]:
     """Build the Piccolo engine for a DATABASE_URL."""
     if database_url.startswith("sqlite"):
@@ -34,7 +67,7 @@ def make_engine(database_url: str) -> Engine[Any]:
         return SQLiteEngine(path=str(path), timeout=60)
     parts = urlsplit(database_url)
     dsn = database_url.replace(f"{parts.scheme}://", "postgresql://", 1)
-    return PostgresEngine(config={"dsn": dsn})
+    return LoopPoolPostgresEngine(config={"dsn": dsn})
 
 
 def get_engine() -> Engine[Any]:
@@ -75,7 +108,8 @@ async def start_engine() -> None:
     """Open the pool on PostgreSQL; turn on WAL on SQLite."""
     engine = get_engine()
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        if engine.pool is None:
+            await engine.start_connection_pool(min_size=2, max_size=20)
     else:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 

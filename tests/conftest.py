@@ -76,7 +76,11 @@ async def migrated_database() -> AsyncIterator[None]:
         result = await run_forwards(app_name="all")
     assert result.success, result.message
     await seed_reference_data()
+    from fairground.db import start_engine, stop_engine
+
+    await start_engine()  # the tests' own pool, in the tests' loop
     yield
+    await stop_engine()
     if ENGINE == "postgres":
         await _drop_pg_database()
     shutil.rmtree(_TMP, ignore_errors=True)

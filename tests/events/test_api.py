@@ -13,13 +13,23 @@ from tests.factories import make_event, make_org, make_user, token_for
 def valid_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "title": "West Midlands Public Sector Careers Fair",
-        "starts_at": "2031-01-23T10:00:00+00:00", "ends_at": "2031-01-23T15:00:00+00:00",
+        "starts_at": "2031-01-23T10:00:00+00:00",
+        "ends_at": "2031-01-23T15:00:00+00:00",
         "timezone": "Europe/London",
-        "venue": {"name": "Library of Birmingham", "address": "Centenary Square, Broad Street",
-                  "postcode": "b12nd", "access_notes": "Step-free entrance on Broad Street"},
+        "venue": {
+            "name": "Library of Birmingham",
+            "address": "Centenary Square, Broad Street",
+            "postcode": "b12nd",
+            "access_notes": "Step-free entrance on Broad Street",
+        },
         "capacity": 2000,
-        "slots": [{"starts_at": "2031-01-23T10:00:00+00:00",
-                   "ends_at": "2031-01-23T12:30:00+00:00", "capacity": 1000}],
+        "slots": [
+            {
+                "starts_at": "2031-01-23T10:00:00+00:00",
+                "ends_at": "2031-01-23T12:30:00+00:00",
+                "capacity": 1000,
+            }
+        ],
         "status": "published",
     }
     body.update(overrides)
@@ -32,14 +42,21 @@ async def organiser() -> dict[str, str]:
     return {"authorization": f"Bearer {await token_for(user)}"}
 
 
-async def test_create_event_returns_201_with_the_event(client: Any, organiser: dict[str, str]) -> None:
+async def test_create_event_returns_201_with_the_event(
+    client: Any, organiser: dict[str, str]
+) -> None:
     response = await client.post("/api/v1/events", json=valid_body(), headers=organiser)
     assert response.status_code == 201, response.text
     event = response.json()
     assert event["slug"] == "west-midlands-public-sector-careers-fair"
     assert event["venue"]["postcode"] == "B1 2ND"
-    assert event["counts"] == {"confirmed": 0, "waitlisted": 0, "cancelled": 0,
-                               "checked_in": 0, "remaining": 2000}
+    assert event["counts"] == {
+        "confirmed": 0,
+        "waitlisted": 0,
+        "cancelled": 0,
+        "checked_in": 0,
+        "remaining": 2000,
+    }
     assert event["slots"][0]["remaining"] == 1000
     assert event["links"]["ics"] == f"/events/{event['slug']}.ics"
     assert event["starts_at"].startswith("2031-01-23T10:00:00")
@@ -55,7 +72,9 @@ async def test_same_title_gets_a_distinct_slug(client: Any, organiser: dict[str,
 
 async def test_explicit_slug_taken_is_409(client: Any, organiser: dict[str, str]) -> None:
     await client.post("/api/v1/events", json=valid_body(slug="fair-2031"), headers=organiser)
-    again = await client.post("/api/v1/events", json=valid_body(slug="fair-2031"), headers=organiser)
+    again = await client.post(
+        "/api/v1/events", json=valid_body(slug="fair-2031"), headers=organiser
+    )
     assert again.status_code == 409
     assert again.json()["fields"] == {"slug": "Another event already uses this slug"}
 
@@ -77,14 +96,49 @@ async def test_explicit_slug_taken_is_409(client: Any, organiser: dict[str, str]
         ({"capacity": 0}, "capacity"),
         ({"capacity": "lots"}, "capacity"),
         ({"capacity": 10**9}, "capacity"),
-        ({"slots": [{"starts_at": "2031-01-23T12:00:00+00:00",
-                     "ends_at": "2031-01-23T11:00:00+00:00", "capacity": 5}]}, "slots[0].ends_at"),
-        ({"slots": [{"starts_at": "2031-01-24T10:00:00+00:00",
-                     "ends_at": "2031-01-24T11:00:00+00:00", "capacity": 5}]}, "slots[0].starts_at"),
-        ({"slots": [{"starts_at": "2031-01-23T10:00:00+00:00",
-                     "ends_at": "2031-01-23T11:00:00+00:00", "capacity": -1}]}, "slots[0].capacity"),
-        ({"registration_opens_at": "2031-01-10T00:00:00+00:00",
-          "registration_closes_at": "2031-01-01T00:00:00+00:00"}, "registration_closes_at"),
+        (
+            {
+                "slots": [
+                    {
+                        "starts_at": "2031-01-23T12:00:00+00:00",
+                        "ends_at": "2031-01-23T11:00:00+00:00",
+                        "capacity": 5,
+                    }
+                ]
+            },
+            "slots[0].ends_at",
+        ),
+        (
+            {
+                "slots": [
+                    {
+                        "starts_at": "2031-01-24T10:00:00+00:00",
+                        "ends_at": "2031-01-24T11:00:00+00:00",
+                        "capacity": 5,
+                    }
+                ]
+            },
+            "slots[0].starts_at",
+        ),
+        (
+            {
+                "slots": [
+                    {
+                        "starts_at": "2031-01-23T10:00:00+00:00",
+                        "ends_at": "2031-01-23T11:00:00+00:00",
+                        "capacity": -1,
+                    }
+                ]
+            },
+            "slots[0].capacity",
+        ),
+        (
+            {
+                "registration_opens_at": "2031-01-10T00:00:00+00:00",
+                "registration_closes_at": "2031-01-01T00:00:00+00:00",
+            },
+            "registration_closes_at",
+        ),
         ({"registration_closes_at": "2031-02-01T00:00:00+00:00"}, "registration_closes_at"),
         ({"status": "closed"}, "status"),
         ({"surprise": True}, "surprise"),
@@ -106,8 +160,9 @@ async def test_each_bad_field_is_named(
 async def test_malformed_bodies_are_4xx_in_the_error_shape(
     client: Any, organiser: dict[str, str], body: bytes
 ) -> None:
-    response = await client.post("/api/v1/events", content=body,
-                                 headers={**organiser, "content-type": "application/json"})
+    response = await client.post(
+        "/api/v1/events", content=body, headers={**organiser, "content-type": "application/json"}
+    )
     assert 400 <= response.status_code < 500
     assert set(response.json()) >= {"error", "detail"}
 
@@ -127,33 +182,46 @@ async def test_anonymous_create_is_401(client: Any) -> None:
 
 async def test_non_organiser_create_is_403(client: Any) -> None:
     door = await make_user("door")
-    response = await client.post("/api/v1/events", json=valid_body(),
-                                 headers={"authorization": f"Bearer {await token_for(door)}"})
+    response = await client.post(
+        "/api/v1/events",
+        json=valid_body(),
+        headers={"authorization": f"Bearer {await token_for(door)}"},
+    )
     assert response.status_code == 403
 
 
 async def test_patch_time_bumps_sequence_and_venue_change_too(
     client: Any, organiser: dict[str, str]
 ) -> None:
-    slug = (await client.post("/api/v1/events", json=valid_body(slots=[]), headers=organiser)).json()["slug"]
+    slug = (
+        await client.post("/api/v1/events", json=valid_body(slots=[]), headers=organiser)
+    ).json()["slug"]
     before = await Event.select(Event.sequence).where(Event.slug == slug).first()
-    response = await client.patch(f"/api/v1/events/{slug}", headers=organiser, json={
-        "starts_at": "2031-01-23T11:00:00+00:00"})
+    response = await client.patch(
+        f"/api/v1/events/{slug}", headers=organiser, json={"starts_at": "2031-01-23T11:00:00+00:00"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["starts_at"].startswith("2031-01-23T11:00:00")
-    title_only = await client.patch(f"/api/v1/events/{slug}", headers=organiser,
-                                    json={"title": "New title"})
+    title_only = await client.patch(
+        f"/api/v1/events/{slug}", headers=organiser, json={"title": "New title"}
+    )
     assert title_only.status_code == 200
     after = await Event.select(Event.sequence).where(Event.slug == slug).first()
     assert before and after and after["sequence"] == before["sequence"] + 1
 
 
 async def test_patch_rejects_bad_status_change(client: Any, organiser: dict[str, str]) -> None:
-    slug = (await client.post("/api/v1/events", json=valid_body(), headers=organiser)).json()["slug"]
-    assert (await client.patch(f"/api/v1/events/{slug}", headers=organiser,
-                               json={"status": "cancelled"})).status_code == 200
-    again = await client.patch(f"/api/v1/events/{slug}", headers=organiser,
-                               json={"status": "published"})
+    slug = (await client.post("/api/v1/events", json=valid_body(), headers=organiser)).json()[
+        "slug"
+    ]
+    assert (
+        await client.patch(
+            f"/api/v1/events/{slug}", headers=organiser, json={"status": "cancelled"}
+        )
+    ).status_code == 200
+    again = await client.patch(
+        f"/api/v1/events/{slug}", headers=organiser, json={"status": "published"}
+    )
     assert again.status_code == 409
     assert again.json()["error"] == "invalid_status_change"
 

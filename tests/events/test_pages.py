@@ -12,12 +12,19 @@ from events.tables import Event, Slot
 from tests.factories import login, make_event, make_org, make_user, post_form
 
 FORM = {
-    "title": "Coventry Jobs Fair", "description": "Jobs in Coventry",
-    "venue_name": "Coventry Central Library", "venue_address": "Smithford Way, Coventry",
-    "venue_postcode": "cv1 1fy", "access_notes": "Lift to all floors",
-    "starts_at": "2031-03-13T10:00", "ends_at": "2031-03-13T15:00", "capacity": "300",
-    "slot_1_starts_at": "2031-03-13T10:00", "slot_1_ends_at": "2031-03-13T12:00",
-    "slot_1_capacity": "150", "status": "draft",
+    "title": "Coventry Jobs Fair",
+    "description": "Jobs in Coventry",
+    "venue_name": "Coventry Central Library",
+    "venue_address": "Smithford Way, Coventry",
+    "venue_postcode": "cv1 1fy",
+    "access_notes": "Lift to all floors",
+    "starts_at": "2031-03-13T10:00",
+    "ends_at": "2031-03-13T15:00",
+    "capacity": "300",
+    "slot_1_starts_at": "2031-03-13T10:00",
+    "slot_1_ends_at": "2031-03-13T12:00",
+    "slot_1_capacity": "150",
+    "status": "draft",
 }
 
 
@@ -36,11 +43,18 @@ async def test_organiser_creates_edits_and_publishes_a_fair(client: Any) -> None
     assert await Slot.count().where(Slot.event == event["id"]) == 1
     assert (await client.get(f"/events/{slug}", headers={"accept": "text/html"})).status_code == 200
 
-    edited = await post_form(client, f"/organiser/events/{slug}/edit",
-                             {**FORM, "title": "Coventry Jobs Fair 2031", "capacity": "400"})
+    edited = await post_form(
+        client,
+        f"/organiser/events/{slug}/edit",
+        {**FORM, "title": "Coventry Jobs Fair 2031", "capacity": "400"},
+    )
     assert edited.status_code == 302, edited.text
-    published = await post_form(client, f"/organiser/events/{slug}/status", {"status": "published"},
-                                page_url=f"/organiser/events/{slug}")
+    published = await post_form(
+        client,
+        f"/organiser/events/{slug}/status",
+        {"status": "published"},
+        page_url=f"/organiser/events/{slug}",
+    )
     assert published.status_code == 302
     row = await Event.select().where(Event.slug == slug).first()
     assert row is not None and row["status"] == "published" and row["capacity"] == 400
@@ -50,8 +64,15 @@ async def test_organiser_creates_edits_and_publishes_a_fair(client: Any) -> None
 
 async def test_form_errors_name_each_field(client: Any) -> None:
     await login(client, await make_user("organiser", org=await make_org()))
-    bad = {**FORM, "title": "", "venue_postcode": "nonsense", "starts_at": "31/02/2031",
-           "capacity": "many", "ends_at": "2031-03-13T09:00", "slot_1_capacity": "0"}
+    bad = {
+        **FORM,
+        "title": "",
+        "venue_postcode": "nonsense",
+        "starts_at": "31/02/2031",
+        "capacity": "many",
+        "ends_at": "2031-03-13T09:00",
+        "slot_1_capacity": "0",
+    }
     response = await post_form(client, "/organiser/events/new", bad)
     assert response.status_code == 400
     text = response.text
@@ -64,8 +85,11 @@ async def test_form_errors_name_each_field(client: Any) -> None:
 
 async def test_service_errors_map_to_form_fields(client: Any) -> None:
     await login(client, await make_user("organiser", org=await make_org()))
-    response = await post_form(client, "/organiser/events/new",
-                               {**FORM, "venue_postcode": "ZZZ", "ends_at": "2031-03-13T09:00"})
+    response = await post_form(
+        client,
+        "/organiser/events/new",
+        {**FORM, "venue_postcode": "ZZZ", "ends_at": "2031-03-13T09:00"},
+    )
     assert response.status_code == 400
     assert 'href="#venue_postcode"' in response.text
     assert 'href="#ends_at"' in response.text

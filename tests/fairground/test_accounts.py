@@ -14,8 +14,14 @@ from tests.factories import PASSWORD, csrf_from, login, make_event, make_org, ma
 async def test_login_redirects_to_the_role_home_and_sets_a_secure_session(client: Any) -> None:
     user = await make_user("organiser", org=await make_org())
     page = await client.get("/login")
-    response = await client.post("/login", data={
-        "email": user["email"].upper(), "password": PASSWORD, "_csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        "/login",
+        data={
+            "email": user["email"].upper(),
+            "password": PASSWORD,
+            "_csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.status_code == 302
     assert response.headers["location"] == "/organiser"
     cookie = response.headers["set-cookie"].lower()
@@ -27,8 +33,14 @@ async def test_login_redirects_to_the_role_home_and_sets_a_secure_session(client
 async def test_wrong_password_shows_an_error_naming_the_field(client: Any) -> None:
     user = await make_user("door")
     page = await client.get("/login")
-    response = await client.post("/login", data={
-        "email": user["email"], "password": "wrong password!", "_csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        "/login",
+        data={
+            "email": user["email"],
+            "password": "wrong password!",
+            "_csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.status_code == 400
     assert "Enter a correct email address and password" in response.text
     assert 'href="#email"' in response.text
@@ -68,8 +80,11 @@ async def test_api_call_with_session_cookie_needs_the_csrf_header(client: Any) -
     body = {"title": "Renamed"}
     denied = await client.patch(f"/api/v1/events/{event['slug']}", json=body)
     assert denied.status_code == 403
-    allowed = await client.patch(f"/api/v1/events/{event['slug']}", json=body,
-                                 headers={"x-csrftoken": client.cookies.get("csrftoken")})
+    allowed = await client.patch(
+        f"/api/v1/events/{event['slug']}",
+        json=body,
+        headers={"x-csrftoken": client.cookies.get("csrftoken")},
+    )
     assert allowed.status_code == 200, allowed.text
 
 
@@ -78,11 +93,14 @@ async def test_repeated_failures_for_one_account_are_throttled(client: Any) -> N
     page = await client.get("/login")
     token = csrf_from(page.text)
     for _ in range(5):
-        response = await client.post("/login", data={
-            "email": user["email"], "password": "nope nope nope", "_csrf_token": token})
+        response = await client.post(
+            "/login",
+            data={"email": user["email"], "password": "nope nope nope", "_csrf_token": token},
+        )
         assert response.status_code == 400
-    blocked = await client.post("/login", data={
-        "email": user["email"], "password": PASSWORD, "_csrf_token": token})
+    blocked = await client.post(
+        "/login", data={"email": user["email"], "password": PASSWORD, "_csrf_token": token}
+    )
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
 
@@ -91,19 +109,23 @@ async def test_repeated_failures_from_one_address_are_throttled(client: Any) -> 
     page = await client.get("/login")
     token = csrf_from(page.text)
     for n in range(20):
-        await client.post("/login", data={
-            "email": f"nobody{n}@example.org", "password": "x" * 12, "_csrf_token": token})
+        await client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.org", "password": "x" * 12, "_csrf_token": token},
+        )
     user = await make_user("door")
-    blocked = await client.post("/login", data={
-        "email": user["email"], "password": PASSWORD, "_csrf_token": token})
+    blocked = await client.post(
+        "/login", data={"email": user["email"], "password": PASSWORD, "_csrf_token": token}
+    )
     assert blocked.status_code == 429
 
 
 async def test_password_reset_by_emailed_link(client: Any) -> None:
     user = await make_user("organiser", org=await make_org())
     page = await client.get("/password-reset")
-    sent = await client.post("/password-reset", data={
-        "email": user["email"], "_csrf_token": csrf_from(page.text)})
+    sent = await client.post(
+        "/password-reset", data={"email": user["email"], "_csrf_token": csrf_from(page.text)}
+    )
     assert sent.status_code == 200
     row = await OutboxMessage.select().where(OutboxMessage.recipient == user["email"]).first()
     assert row is not None
@@ -113,22 +135,41 @@ async def test_password_reset_by_emailed_link(client: Any) -> None:
     assert link
     form = await client.get(link.group(1))
     new_password = "a new long passphrase"
-    mismatch = await client.post(link.group(1), data={
-        "password": new_password, "confirm": "different", "_csrf_token": csrf_from(form.text)})
+    mismatch = await client.post(
+        link.group(1),
+        data={
+            "password": new_password,
+            "confirm": "different",
+            "_csrf_token": csrf_from(form.text),
+        },
+    )
     assert mismatch.status_code == 400 and "do not match" in mismatch.text
-    done = await client.post(link.group(1), data={
-        "password": new_password, "confirm": new_password, "_csrf_token": csrf_from(form.text)})
+    done = await client.post(
+        link.group(1),
+        data={
+            "password": new_password,
+            "confirm": new_password,
+            "_csrf_token": csrf_from(form.text),
+        },
+    )
     assert done.status_code == 302
-    reused = await client.post(link.group(1), data={
-        "password": new_password, "confirm": new_password, "_csrf_token": csrf_from(form.text)})
+    reused = await client.post(
+        link.group(1),
+        data={
+            "password": new_password,
+            "confirm": new_password,
+            "_csrf_token": csrf_from(form.text),
+        },
+    )
     assert reused.status_code == 400
     await login(client, {**user, "password": new_password})
 
 
 async def test_password_reset_for_unknown_email_reveals_nothing(client: Any) -> None:
     page = await client.get("/password-reset")
-    response = await client.post("/password-reset", data={
-        "email": "nobody@example.org", "_csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        "/password-reset", data={"email": "nobody@example.org", "_csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 200
     assert not await OutboxMessage.exists().where(OutboxMessage.recipient == "nobody@example.org")
 
@@ -139,8 +180,9 @@ async def test_token_is_shown_once_and_stored_hashed(client: Any) -> None:
     user = await make_user("organiser", org=await make_org())
     await login(client, user)
     page = await client.get("/account")
-    response = await client.post("/account/tokens", data={
-        "label": "job board", "_csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        "/account/tokens", data={"label": "job board", "_csrf_token": csrf_from(page.text)}
+    )
     token = re.search(r'id="new-token"[^>]*>(fg_[^<]+)<', response.text)
     assert token
     stored = await ApiToken.select(ApiToken.token_hash).first()
@@ -153,11 +195,13 @@ async def test_bearer_token_authenticates_api_calls(client: Any) -> None:
     user = await make_user("organiser", org=org)
     event = await make_event(org, status="draft")
     token = await token_for(user)
-    ok = await client.get(f"/api/v1/events/{event['slug']}",
-                          headers={"authorization": f"Bearer {token}"})
+    ok = await client.get(
+        f"/api/v1/events/{event['slug']}", headers={"authorization": f"Bearer {token}"}
+    )
     assert ok.status_code == 200
-    bad = await client.get(f"/api/v1/events/{event['slug']}",
-                           headers={"authorization": "Bearer fg_not-a-token"})
+    bad = await client.get(
+        f"/api/v1/events/{event['slug']}", headers={"authorization": "Bearer fg_not-a-token"}
+    )
     assert bad.status_code == 401
     assert bad.json()["error"] == "unauthorized"
     malformed = await client.get("/api/v1/events", headers={"authorization": "Basic abc"})

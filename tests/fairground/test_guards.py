@@ -17,8 +17,18 @@ from tests.factories import (
     token_for,
 )
 
-ROLES = ["anonymous", "organiser", "organiser_other", "door", "door_other", "exhibitor",
-         "exhibitor_other", "council", "council_other", "superuser"]
+ROLES = [
+    "anonymous",
+    "organiser",
+    "organiser_other",
+    "door",
+    "door_other",
+    "exhibitor",
+    "exhibitor_other",
+    "council",
+    "council_other",
+    "superuser",
+]
 
 # endpoint → the roles allowed; everyone else gets 403 (anonymous gets 401).
 MATRIX: dict[tuple[str, str], set[str]] = {
@@ -57,8 +67,12 @@ async def build_world() -> tuple[dict[str, str], dict[str, Any]]:
     await add_staff(exhibitor, users["exhibitor"]["id"])
     await add_staff(other_exhibitor, users["exhibitor_other"]["id"])
     tokens = {role: await token_for(user) for role, user in users.items()}
-    params = {"slug": event["slug"], "draft": draft["slug"], "exhibitor": exhibitor,
-              "council": "E07000220"}
+    params = {
+        "slug": event["slug"],
+        "draft": draft["slug"],
+        "exhibitor": exhibitor,
+        "council": "E07000220",
+    }
     return tokens, params
 
 
@@ -75,9 +89,13 @@ async def test_guard_allows_only_its_scope(client: Any, method: str, path: str) 
         response = await client.request(method, url, headers=headers, json=body)
         outcomes[role] = response.status_code
     expected = {
-        role: 200 if role in MATRIX[(method, path)]
-        else (401 if role == "anonymous" and not path.startswith("/api/v1/events/{draft}")
-              else (404 if path.startswith("/api/v1/events/{draft}") else 403))
+        role: 200
+        if role in MATRIX[(method, path)]
+        else (
+            401
+            if role == "anonymous" and not path.startswith("/api/v1/events/{draft}")
+            else (404 if path.startswith("/api/v1/events/{draft}") else 403)
+        )
         for role in ROLES
     }
     assert outcomes == expected
@@ -86,8 +104,10 @@ async def test_guard_allows_only_its_scope(client: Any, method: str, path: str) 
 async def test_denied_api_call_uses_the_error_shape(client: Any) -> None:
     tokens, params = await build_world()
     response = await client.patch(
-        f"/api/v1/events/{params['slug']}", json={"title": "x"},
-        headers={"authorization": f"Bearer {tokens['organiser_other']}"})
+        f"/api/v1/events/{params['slug']}",
+        json={"title": "x"},
+        headers={"authorization": f"Bearer {tokens['organiser_other']}"},
+    )
     assert response.status_code == 403
     body = response.json()
     assert body["error"] == "forbidden" and body["detail"]

@@ -31,12 +31,19 @@ def test_secret_key_is_generated_once_into_var(tmp_path: Path) -> None:
 
 
 def test_values_from_the_environment(tmp_path: Path) -> None:
-    settings = load_settings(env(
-        tmp_path, DATABASE_URL="postgres://u:p@db.example:5432/fair", PORT="9000",
-        BASE_URL="https://fairs.example.org/", SMTP_URL="smtp://mail.example.org:2525",
-        MAIL_FROM="Fairs <fairs@example.org>", TIMEZONE="Europe/Dublin",
-        SECRET_KEY="x" * 40, RATE_LIMIT_PER_MINUTE="0",
-    ))
+    settings = load_settings(
+        env(
+            tmp_path,
+            DATABASE_URL="postgres://u:p@db.example:5432/fair",
+            PORT="9000",
+            BASE_URL="https://fairs.example.org/",
+            SMTP_URL="smtp://mail.example.org:2525",
+            MAIL_FROM="Fairs <fairs@example.org>",
+            TIMEZONE="Europe/Dublin",
+            SECRET_KEY="x" * 40,
+            RATE_LIMIT_PER_MINUTE="0",
+        )
+    )
     assert settings.database_url.startswith("postgres://")
     assert settings.port == 9000
     assert settings.base_url == "https://fairs.example.org"
@@ -89,7 +96,10 @@ def test_bad_setting_stops_start_up_with_the_name(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import app"],
         env={"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path / "var"), "PORT": "eighty"},
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 2
     assert "PORT" in result.stderr
