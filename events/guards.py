@@ -39,7 +39,7 @@ async def organiser_of_event(
 ) -> None:
     """Organisers of the organisation that runs the event named by `slug`."""
     principal = current_principal(connection)
-    _, organisation_id = await _event_org(connection.path_params["slug"])
+    organisation_id = (await _event_org(connection.path_params["slug"]))[1]
     if not is_organiser_of(principal, organisation_id):
         raise PermissionDeniedException("Only this event's organisers can do this")
 

@@ -176,7 +176,7 @@ async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> None:
     existing = {s["id"]: s for s in await Slot.select().where(Slot.event == event_id)}
     keep: set[int] = set()
     for slot in slots:
-        values = {
+        values: dict[Any, Any] = {
             Slot.starts_at: slot["starts_at"],
             Slot.ends_at: slot["ends_at"],
             Slot.capacity: slot["capacity"],

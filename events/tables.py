@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -11,6 +11,8 @@ from fairground.tables import Organisation, User
 
 class Event(Table):
     """A fair. `confirmed_count` is the capacity guard, moved only by conditional updates."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     slug = Varchar(length=80, unique=True)
     title = Varchar(length=200)
@@ -38,6 +40,8 @@ class Event(Table):
 class Slot(Table):
     """An entry slot with its own capacity guard."""
 
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+
     event = ForeignKey(Event, null=False)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
@@ -47,6 +51,8 @@ class Slot(Table):
 
 class DoorAssignment(Table, tablename="door_assignment"):
     """Door staff may check in for the events they are assigned to."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     event = ForeignKey(Event, null=False)
     user = ForeignKey(User, null=False)

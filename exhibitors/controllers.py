@@ -33,7 +33,7 @@ class ExhibitorPortalController(Controller):
     async def stand(self, request: Request[Any, Any, Any], exhibitor_id: FromPath[int]) -> Template:
         exhibitor = (
             await Exhibitor.select(
-                Exhibitor.all_columns(),
+                *Exhibitor.all_columns(),
                 Exhibitor.organisation.name,
                 Exhibitor.event.title,
                 Exhibitor.event.slug,

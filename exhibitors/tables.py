@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -12,6 +12,8 @@ from fairground.tables import Organisation, User
 
 class Exhibitor(Table):
     """An organisation's booking at an event."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     event = ForeignKey(Event, null=False)
     organisation = ForeignKey(Organisation, null=False)
@@ -24,6 +26,8 @@ class Exhibitor(Table):
 
 class ExhibitorStaff(Table, tablename="exhibitor_staff"):
     """A staff user of an exhibitor."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     exhibitor = ForeignKey(Exhibitor, null=False)
     user = ForeignKey(User, null=False)

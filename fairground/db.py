@@ -40,7 +40,7 @@ class LoopPoolPostgresEngine(PostgresEngine):
         )
         super().__init__(*args, **kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def pool(self) -> Any:
         try:
             return self._pools.get(asyncio.get_running_loop())

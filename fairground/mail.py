@@ -53,7 +53,7 @@ def build_email(
     message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname)
     message.set_content(render(f"email/{template}/body.txt", **ctx))
     message.add_alternative(render(f"email/{template}/body.html", **ctx), subtype="html")
-    html_part = message.get_payload()[1]  # type: ignore[index]
+    html_part: Any = message.get_payload()[1]  # type: ignore[index]
     for item in attachments:
         maintype, _, rest = item.content_type.partition("/")
         subtype, _, params = rest.partition(";")

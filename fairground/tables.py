@@ -9,6 +9,7 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -20,22 +21,27 @@ from piccolo.table import Table
 class Organisation(Table):
     """A council, NHS trust, police or fire service, university or other employer."""
 
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+
     name = Varchar(length=200, unique=True)
     kind = Varchar(length=20, default="other")
     code = Varchar(length=20, null=True, default=None, unique=True)
-    parent = ForeignKey("self", null=True, default=None)
+    parent: ForeignKey[Organisation] = ForeignKey("self", null=True, default=None)
     subscriber_ref = Varchar(length=40, null=True, default=None, unique=True)
     email_domains = Text(default="")
     subscriber_until = Date(null=True, default=None)
 
 
 class JobFamily(Table, tablename="job_family"):
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
     code = Varchar(length=40, unique=True)
     name = Varchar(length=120)
 
 
 class User(Table, tablename="staff_user"):
     """A staff account; attendees never have one."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     email = Varchar(length=254, unique=True)
     name = Varchar(length=200)
@@ -50,6 +56,8 @@ class User(Table, tablename="staff_user"):
 class ApiToken(Table, tablename="api_token"):
     """A bearer token; only its SHA-256 is kept."""
 
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+
     user = ForeignKey(User, null=False)
     token_hash = Varchar(length=64, unique=True)
     label = Varchar(length=100, default="")
@@ -58,6 +66,7 @@ class ApiToken(Table, tablename="api_token"):
 
 
 class PasswordReset(Table, tablename="password_reset"):
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
     user = ForeignKey(User, null=False)
     token_hash = Varchar(length=64, unique=True)
     expires_at = Timestamptz()
@@ -66,6 +75,8 @@ class PasswordReset(Table, tablename="password_reset"):
 
 class OutboxMessage(Table, tablename="outbox_message"):
     """An email or webhook, written with the change that causes it, sent by the worker."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     kind = Varchar(length=20, default="email")
     template = Varchar(length=60, default="")
@@ -82,6 +93,7 @@ class OutboxMessage(Table, tablename="outbox_message"):
 
 
 class AuditLog(Table, tablename="audit_log"):
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
     actor = ForeignKey(User, null=True, default=None)
     action = Varchar(length=60, index=True)
     object_type = Varchar(length=40)
@@ -92,6 +104,8 @@ class AuditLog(Table, tablename="audit_log"):
 
 class StoreEntry(Table, tablename="store_entry"):
     """Litestar store rows: sessions and throttling counters shared by every process."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     key = Varchar(length=250, unique=True)  # "<namespace>:<key>"
     value = Bytea()

@@ -65,11 +65,8 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             if principal is None:
                 raise NotAuthorizedException("The API token is missing, malformed or revoked")
             return AuthenticationResult(user=principal, auth="token")
-        user_id = (
-            connection.scope.get("session", {}).get("uid")
-            if "session" in connection.scope
-            else None
-        )
+        session = connection.scope.get("session")
+        user_id = session.get("uid") if isinstance(session, dict) else None
         if not isinstance(user_id, int):
             return AuthenticationResult(user=None, auth=None)
         principal = await get_principal(user_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -11,6 +11,8 @@ from events.tables import Event, Slot
 
 class Registration(Table):
     """One attendee at one event. (event, email) is unique (see the migration)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     event = ForeignKey(Event, null=False)
     slot = ForeignKey(Slot, null=True, default=None)
@@ -38,6 +40,8 @@ class Registration(Table):
 class AccessRequest(Table, tablename="access_request"):
     """A BSL interpreter or other adjustment, in the organiser's queue."""
 
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+
     registration = ForeignKey(Registration, null=False)
     need = Text()
     status = Varchar(length=12, default="open")
@@ -48,6 +52,8 @@ class AccessRequest(Table, tablename="access_request"):
 
 class EqualityResponse(Table, tablename="equality_response"):
     """Equality monitoring answers, kept apart from identity: no link to a registration."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     event = ForeignKey(Event, null=False)
     answers = JSON(default={})
