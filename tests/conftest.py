@@ -58,6 +58,18 @@ async def _drop_pg_database() -> None:
 
 
 _configure_environment()
+
+
+def _cheap_password_hashing() -> None:
+    # Real argon2, at its cheapest: the tests make many users and sign in often.
+    from argon2 import PasswordHasher
+
+    from fairground import accounts
+
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+_cheap_password_hashing()
 if ENGINE == "postgres":
     asyncio.run(_create_pg_database())
 
