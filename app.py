@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -65,6 +68,16 @@ def _rate_limit(settings: Settings) -> list[Any]:
     return [config.middleware]
 
 
+def _channels(settings: Settings) -> ChannelsPlugin:
+    """Live dashboards: PostgreSQL LISTEN/NOTIFY across processes, in memory on SQLite."""
+    if settings.is_sqlite:
+        backend: Any = MemoryChannelsBackend()
+    else:
+        dsn = settings.database_url.replace("postgres://", "postgresql://", 1)
+        backend = AsyncPgChannelsBackend(dsn=dsn)
+    return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -87,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[_channels(settings)],
         openapi_config=OpenAPIConfig(title="Fairground API", version="1.0.0", path="/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         request_max_body_size=settings.max_body_bytes,

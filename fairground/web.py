@@ -111,10 +111,15 @@ def _fields_from_validation(exc: ValidationException) -> dict[str, str]:
         if match:
             key = match.group(1)
             message = message[: match.start()].rstrip(" -")
-        unknown = re.search(r"unknown field `([^`]+)`", message)
-        if unknown:
+        named = re.search(r"(unknown|missing required) field `([^`]+)`", message)
+        if named:
             prefix = f"{key}." if key and key not in ("body", "data") else ""
-            key, message = f"{prefix}{unknown.group(1)}", "This field is not allowed"
+            message = (
+                "This field is not allowed"
+                if named.group(1) == "unknown"
+                else "This field is required"
+            )
+            key = f"{prefix}{named.group(2)}"
         if key and key not in ("body", "data"):
             fields[str(key)] = message
     return fields

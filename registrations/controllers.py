@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from registrations.checkin_api import ROUTES as CHECKIN_ROUTES
+
+ROUTES: list[Any] = [*CHECKIN_ROUTES]
 
 try:  # each half lands on its own; both are always there once written
     from registrations.api import ROUTES as API_ROUTES

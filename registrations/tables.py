@@ -7,6 +7,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from events.tables import Event, Slot
+from fairground.tables import User
 
 
 class Registration(Table):
@@ -58,3 +59,22 @@ class EqualityResponse(Table, tablename="equality_response"):
     event = ForeignKey(Event, null=False)
     answers = JSON(default={})
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CheckIn(Table, tablename="check_in"):
+    """The append-only log of every scan at the door and its verdict."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    event = ForeignKey(Event, null=False)
+    registration = ForeignKey(Registration, null=True, default=None)
+    code_hash = Varchar(length=64, default="", index=True)
+    verdict = Varchar(length=24, index=True)
+    door = Varchar(length=80, default="")
+    device = Varchar(length=80, default="")
+    user = ForeignKey(User, null=True, default=None)
+    client_id = Varchar(length=64, null=True, default=None, unique=True)
+    scanned_at = Timestamptz(default=TimestamptzNow())
+    received_at = Timestamptz(default=TimestamptzNow())
+    synced = Boolean(default=False)  # scanned offline, sent later
+    duplicate = Boolean(default=False)  # a second "ok" from an offline device
+    response = JSON(default={})

@@ -1,0 +1,267 @@
+"""Check-in at the door: every scan gets a verdict, and a ticket is admitted once.
+
+Modelled on pretix's perform_checkin: a plain function that changes state with
+one conditional UPDATE (`… WHERE checked_in_at IS NULL`), so however many doors
+scan a ticket at once exactly one gets "ok"; a client-chosen `client_id` makes
+a retried request return the first answer; every scan is appended to the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from asyncpg.exceptions import UniqueViolationError
+
+from events.services import get_event
+from fairground import timefmt
+from fairground.db import write_transaction
+from fairground.errors import NotFound
+from registrations.tables import CheckIn, Registration
+from registrations.tickets import verify_ticket
+
+Row = dict[str, Any]
+VERDICTS = ("ok", "already_checked_in", "invalid", "wrong_event", "cancelled", "waitlisted")
+_ATTENDEE_COLUMNS = (
+    Registration.id,
+    Registration.name,
+    Registration.reference,
+    Registration.access_needs,
+    Registration.status,
+    Registration.checked_in_at,
+    Registration.checked_in_door,
+    Registration.slot.starts_at,
+    Registration.slot.ends_at,
+    Registration.event.timezone,
+)
+UNIQUE_ERRORS = (UniqueViolationError, sqlite3.IntegrityError)
+_event_ids: dict[str, int] = {}  # slugs never change, so the id can be kept
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One scan, as a door device reports it."""
+
+    code: str
+    event: str
+    door: str = ""
+    client_id: str | None = None
+    scanned_at: datetime | None = None  # set for scans synced from offline
+    device: str = ""
+    user_id: int | None = None
+
+
+def code_hash(code: str) -> str:
+    """The hash the offline bundle uses to recognise a code without holding it."""
+    return hashlib.sha256(code.strip().encode("utf-8", "replace")).hexdigest()
+
+
+async def event_id_for(slug: str) -> int:
+    if slug not in _event_ids:
+        _event_ids[slug] = int((await get_event(slug))["id"])
+    return _event_ids[slug]
+
+
+def _slot_text(row: Row) -> str | None:
+    start, end = row.get("slot.starts_at"), row.get("slot.ends_at")
+    if start is None or end is None:
+        return None
+    tz = row.get("event.timezone") or "Europe/London"
+    return f"{timefmt.clock(timefmt.local(start, tz))} to {timefmt.clock(timefmt.local(end, tz))}"
+
+
+def _attendee(row: Row) -> Row:
+    return {
+        "name": row["name"],
+        "reference": row["reference"],
+        "slot": _slot_text(row),
+        "access_needs": row["access_needs"] or None,
+    }
+
+
+async def _admit(
+    event_id: int, registration_id: int, door: str, at: datetime, ticket_code: str | None
+) -> Row | None:
+    """The one conditional update that admits a ticket; None if it did not."""
+    condition = (
+        (Registration.id == registration_id)
+        & (Registration.event == event_id)
+        & (Registration.status == "confirmed")
+        & Registration.checked_in_at.is_null()
+    )
+    if ticket_code is not None:
+        condition &= Registration.ticket_code == ticket_code
+    rows = (
+        await Registration.update(
+            {Registration.checked_in_at: at, Registration.checked_in_door: door[:80]}
+        )
+        .where(condition)
+        .returning(Registration.id)
+    )
+    return rows[0] if rows else None
+
+
+async def _registration(registration_id: int) -> Row | None:
+    return (
+        await Registration.select(*_ATTENDEE_COLUMNS, Registration.ticket_code, Registration.event)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+
+
+def _refusal(row: Row | None, event_id: int, code: str | None) -> Row:
+    """Why a ticket that was not admitted was not: the verdict body."""
+    if row is None or (code is not None and row["ticket_code"] != code):
+        return {"result": "invalid"}
+    if row["event"] != event_id:
+        return {
+            "result": "wrong_event",
+            "attendee": {"name": row["name"], "reference": row["reference"]},
+        }
+    if row["status"] in ("cancelled", "waitlisted"):
+        return {"result": row["status"], "attendee": _attendee(row)}
+    return {
+        "result": "already_checked_in",
+        "attendee": _attendee(row),
+        "first_checked_in_at": row["checked_in_at"],
+        "first_door": row["checked_in_door"],
+    }
+
+
+async def _verdict(
+    event_id: int, registration_id: int, scan: Scan, code: str | None, now: datetime
+) -> Row:
+    if await _admit(event_id, registration_id, scan.door, scan.scanned_at or now, code):
+        row = await _registration(registration_id)
+        assert row is not None
+        return {
+            "result": "ok",
+            "attendee": _attendee(row),
+            "checked_in_at": row["checked_in_at"],
+            "door": row["checked_in_door"],
+        }
+    return _refusal(await _registration(registration_id), event_id, code)
+
+
+async def _replay(client_id: str | None) -> Row | None:
+    if not client_id:
+        return None
+    row = (
+        await CheckIn.select(CheckIn.response)
+        .where(CheckIn.client_id == client_id)
+        .output(load_json=True)
+        .first()
+    )
+    return row["response"] if row else None
+
+
+async def _log(
+    event_id: int, registration_id: int | None, scan: Scan, verdict: Row, now: datetime
+) -> None:
+    await CheckIn.insert(
+        CheckIn(
+            event=event_id,
+            registration=registration_id,
+            code_hash=code_hash(scan.code),
+            verdict=verdict["result"],
+            door=scan.door[:80],
+            device=scan.device[:80],
+            user=scan.user_id,
+            client_id=scan.client_id,
+            scanned_at=scan.scanned_at or now,
+            received_at=now,
+            synced=scan.scanned_at is not None,
+            duplicate=scan.scanned_at is not None and verdict["result"] == "already_checked_in",
+            response=_jsonable(verdict),
+        )
+    )
+
+
+def _jsonable(verdict: Row) -> Row:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in verdict.items()}
+
+
+async def _decide(event_id: int, scan: Scan, now: datetime) -> tuple[Row, int | None]:
+    claims = verify_ticket(scan.code)
+    if claims is None:
+        return {"result": "invalid"}, None
+    if claims.event_id != event_id:
+        row = await _registration(claims.registration_id)
+        verdict: Row = {"result": "wrong_event"}
+        if row is not None:
+            verdict["attendee"] = {"name": row["name"], "reference": row["reference"]}
+        return verdict, claims.registration_id
+    code = scan.code.strip()
+    return await _verdict(event_id, claims.registration_id, scan, code, now), claims.registration_id
+
+
+async def check_in(scan: Scan) -> Row:
+    """Answer a scan with a verdict (never an exception for a bad code) and log it.
+
+    Exactly one scan of a ticket is ever "ok"; the same client_id twice has one
+    effect and gets the same answer."""
+    event_id = await event_id_for(scan.event)
+    now = datetime.now(UTC)
+    try:
+        async with write_transaction():
+            earlier = await _replay(scan.client_id)
+            if earlier is not None:
+                return earlier
+            verdict, registration_id = await _decide(event_id, scan, now)
+            await _log(event_id, registration_id, scan, verdict, now)
+    except UNIQUE_ERRORS:
+        # The same client_id raced itself (PostgreSQL): the winner's answer stands.
+        earlier = await _replay(scan.client_id)
+        if earlier is None:
+            raise
+        return earlier
+    return verdict
+
+
+async def check_in_by_id(event_slug: str, registration_id: int, scan: Scan) -> Row:
+    """Manual check-in from the attendee search: the same rules, without a code."""
+    event_id = await event_id_for(event_slug)
+    now = datetime.now(UTC)
+    async with write_transaction():
+        verdict = await _verdict(event_id, registration_id, scan, None, now)
+        if verdict["result"] == "wrong_event" or verdict["result"] == "invalid":
+            raise NotFound("No such attendee at this event", code="attendee_not_found")
+        await _log(event_id, registration_id, scan, verdict, now)
+    return verdict
+
+
+async def undo_check_in(
+    event_slug: str, registration_id: int, door: str, user_id: int | None
+) -> bool:
+    """Take back a mistaken check-in; the log keeps both the check-in and its undoing."""
+    event_id = await event_id_for(event_slug)
+    now = datetime.now(UTC)
+    async with write_transaction():
+        undone = (
+            await Registration.update(
+                {Registration.checked_in_at: None, Registration.checked_in_door: ""}
+            )
+            .where(
+                (Registration.id == registration_id)
+                & (Registration.event == event_id)
+                & Registration.checked_in_at.is_not_null()
+            )
+            .returning(Registration.id)
+        )
+        if undone:
+            await CheckIn.insert(
+                CheckIn(
+                    event=event_id,
+                    registration=registration_id,
+                    verdict="undone",
+                    door=door[:80],
+                    user=user_id,
+                    scanned_at=now,
+                    received_at=now,
+                    response={"result": "undone"},
+                )
+            )
+    return bool(undone)

@@ -1,0 +1,150 @@
+"""Check-in API (API.md "Check-in"), manual check-in, and live updates for dashboards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import Meta, Struct
+
+from events.guards import door_of_event, is_door_staff_of, is_organiser_of
+from events.services import get_event
+from fairground.accounts import Principal, current_principal
+from registrations import checkin, door
+
+Row = dict[str, Any]
+Text80 = Annotated[str, Meta(max_length=80)]
+
+
+class CheckInIn(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(max_length=2000)]
+    event: Annotated[str, Meta(min_length=1, max_length=80)]
+    door: Text80 = ""
+    client_id: Annotated[str, Meta(max_length=64)] | None = None
+    scanned_at: Annotated[datetime, Meta(tz=True)] | None = None
+    device: Text80 = ""
+
+
+class ManualIn(Struct, forbid_unknown_fields=True):
+    door: Text80 = ""
+    client_id: Annotated[str, Meta(max_length=64)] | None = None
+
+
+def channel_for(event_id: int) -> str:
+    return f"checkins-{event_id}"
+
+
+async def _may_scan(principal: Principal, slug: str) -> int:
+    """Door staff of the event in the body (or its organisers); returns the event id."""
+    event = await get_event(slug)
+    if is_organiser_of(principal, event["organisation"]):
+        return int(event["id"])
+    if not await is_door_staff_of(principal, event["id"]):
+        raise PermissionDeniedException("You are not on the door team for this event")
+    return int(event["id"])
+
+
+def _announce(request: Request[Any, Any, Any], event_id: int, verdict: Row) -> None:
+    if verdict.get("result") in ("ok", "undone"):
+        channels = request.app.plugins.get(ChannelsPlugin)
+        channels.publish({"result": verdict["result"]}, channel_for(event_id))
+
+
+class CheckInApiController(Controller):
+    path = "/api/v1"
+    tags = ["check-in"]
+
+    @post("/checkins", status_code=200, summary="Scan a ticket at the door")
+    async def scan(self, request: Request[Any, Any, Any], data: JSONBody[CheckInIn]) -> Row:
+        principal = current_principal(request)
+        event_id = await _may_scan(principal, data.event)
+        verdict = await checkin.check_in(
+            checkin.Scan(
+                code=data.code,
+                event=data.event,
+                door=data.door,
+                client_id=data.client_id,
+                scanned_at=data.scanned_at,
+                device=data.device,
+                user_id=principal.id,
+            )
+        )
+        _announce(request, event_id, verdict)
+        return verdict
+
+    @get("/events/{slug:str}/checkins/stats", guards=[door_of_event])
+    async def stats(self, slug: FromPath[str]) -> Row:
+        return await door.checkin_stats(slug)
+
+    @get("/events/{slug:str}/offline-bundle", guards=[door_of_event])
+    async def bundle(self, slug: FromPath[str]) -> Row:
+        return await door.offline_bundle(slug)
+
+    @get("/events/{slug:str}/attendees", guards=[door_of_event], summary="Search attendees")
+    async def search(
+        self, slug: FromPath[str], q: FromQuery[Annotated[str, Meta(max_length=100)]] = ""
+    ) -> list[Row]:
+        rows = await door.search_attendees(slug, q)
+        return [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "reference": r["reference"],
+                "status": r["status"],
+                "checked_in": r["checked_in_at"] is not None,
+                "access_needs": r["access_needs"] or None,
+            }
+            for r in rows
+        ]
+
+    @post(
+        "/events/{slug:str}/attendees/{registration_id:int}/checkin",
+        status_code=200,
+        guards=[door_of_event],
+        summary="Check in from a search result",
+    )
+    async def manual(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        registration_id: FromPath[int],
+        data: JSONBody[ManualIn],
+    ) -> Row:
+        principal = current_principal(request)
+        scan = checkin.Scan(
+            code="",
+            event=slug,
+            door=data.door,
+            client_id=data.client_id,
+            user_id=principal.id,
+            device="manual",
+        )
+        verdict = await checkin.check_in_by_id(slug, registration_id, scan)
+        _announce(request, await checkin.event_id_for(slug), verdict)
+        return verdict
+
+    @post(
+        "/events/{slug:str}/attendees/{registration_id:int}/undo",
+        status_code=200,
+        guards=[door_of_event],
+        summary="Undo a mistaken check-in",
+    )
+    async def undo(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        registration_id: FromPath[int],
+        data: JSONBody[ManualIn],
+    ) -> Row:
+        principal = current_principal(request)
+        undone = await checkin.undo_check_in(slug, registration_id, data.door, principal.id)
+        verdict = {"result": "undone" if undone else "not_checked_in"}
+        _announce(request, await checkin.event_id_for(slug), verdict)
+        return verdict
+
+
+ROUTES: list[Any] = [CheckInApiController]
