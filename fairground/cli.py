@@ -14,7 +14,15 @@ from fairground.settings import SettingsError
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
-    return asyncio.run(coro)
+    async def run_and_close() -> int:
+        from fairground.db import stop_engine
+
+        try:
+            return await coro
+        finally:
+            await stop_engine()  # kept-open SQLite connections would keep the process alive
+
+    return asyncio.run(run_and_close())
 
 
 async def _migrate() -> int:

@@ -128,7 +128,8 @@ class SmtpSender:
         }
 
     async def send(self, row_id: int, recipient: str, payload: bytes) -> None:
-        await aiosmtplib.send(payload, recipients=[recipient], **self.options)
+        sender = get_settings().mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+        await aiosmtplib.send(payload, sender=sender, recipients=[recipient], **self.options)
 
 
 def sender_for(settings: Settings) -> Sender:
@@ -208,7 +209,7 @@ async def send_due(sender: Sender, limit: int = 100, deadline: float | None = No
             continue
         try:
             await sender.send(row["id"], row["recipient"], bytes(row["payload"]))
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
             log.warning("outbox message %s not sent: %s", row["id"], exc)
             await _finish(row, f"{type(exc).__name__}: {exc}")
             continue
