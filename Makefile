@@ -36,7 +36,7 @@ demo: migrate
 # The Procfile's web and worker side by side (honcho), after release and the demo.
 run: demo
 	@echo "Fairground on http://localhost:$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/honcho start --no-prefix -f Procfile web worker
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile web worker
 
 lint: install
 	$(BIN)/ruff check .
