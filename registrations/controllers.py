@@ -1,24 +1,11 @@
-"""Registration routes: the JSON API (api.py) and the attendee pages (pages.py)."""
+"""Registration routes: the JSON API, the attendee pages and check-in."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from registrations.api import ROUTES as API_ROUTES
 from registrations.checkin_api import ROUTES as CHECKIN_ROUTES
+from registrations.pages import ROUTES as PAGE_ROUTES
 
-ROUTES: list[Any] = [*CHECKIN_ROUTES]
-
-try:  # each half lands on its own; both are always there once written
-    from registrations.api import ROUTES as API_ROUTES
-
-    ROUTES += API_ROUTES
-except ModuleNotFoundError as exc:  # pragma: no cover
-    if exc.name != "registrations.api":
-        raise
-try:
-    from registrations.pages import ROUTES as PAGE_ROUTES
-
-    ROUTES += PAGE_ROUTES
-except ModuleNotFoundError as exc:  # pragma: no cover
-    if exc.name != "registrations.pages":
-        raise
+ROUTES: list[Any] = [*API_ROUTES, *PAGE_ROUTES, *CHECKIN_ROUTES]

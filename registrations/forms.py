@@ -10,6 +10,9 @@ that `validate_registration()` checks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import urlencode
 
@@ -136,9 +139,11 @@ def own_errors(step: str, answers: Mapping[str, Any], has_slots: bool) -> dict[s
         errors["slot_id"] = "Select the time you want to arrive"
     if step == "interests" and answers.get("job_alerts") not in ("yes", "no"):
         errors["job_alerts"] = "Select yes if you want emails about new jobs"
-    if step == "access" and "other" in answers.get("access", []):
-        if not str(answers.get("access_other", "")).strip():
-            errors["access_other"] = "Tell us what you need to take part"
+    if step == "details" and not answers.get("home_council"):
+        errors["home_council"] = "Select the council area you live in, or ‘Not sure’"
+    other_ticked = "other" in answers.get("access", [])
+    if step == "access" and other_ticked and not str(answers.get("access_other", "")).strip():
+        errors["access_other"] = "Tell us what you need to take part"
     return errors
 
 
@@ -163,3 +168,22 @@ PAGE_CONSTANTS: dict[str, Any] = {
     "equality_questions": EQUALITY_QUESTIONS,
     "prefer_not": PREFER_NOT,
 }
+
+
+def read_mime(payload: bytes) -> dict[str, Any]:
+    """What the outbox page shows of a stored message: headers, the plain-text
+    part, and every named part (the inline QR and the .ics) as an attachment."""
+    message = BytesParser(policy=policy.default).parsebytes(payload)
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    attachments = [
+        {
+            "filename": part.get_filename(),
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+        }
+        for part in message.walk()
+        if part.get_filename()
+    ]
+    headers = {name: str(message.get(name, "")) for name in ("From", "To", "Date", "Subject")}
+    return {"text": text, "attachments": attachments, "headers": headers}

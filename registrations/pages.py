@@ -7,6 +7,7 @@ session between steps (never in hidden fields), and call the services.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -16,12 +17,15 @@ from litestar.response import Redirect, Template
 
 from events import services as events
 from events.guards import organiser_of_event
-from fairground.accounts import current_principal, require_roles
+from fairground.accounts import Principal, current_principal, require_roles
 from fairground.audit import record_audit
+from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.seed import councils, job_families
+from fairground.tables import OutboxMessage, User
 from fairground.web import page
-from registrations import forms, invites, outbox, queue, services
+from registrations import forms, invites, services
+from registrations.tables import AccessRequest, Registration
 
 PUBLIC = {"public_post": True}
 # The manage token is in the URL: keep it out of Referer headers and search engines.
@@ -63,22 +67,42 @@ def _next_url(slug: str, step: str, back_to_check: bool) -> str:
 
 def _closed(request: Req, event: dict[str, Any], status_code: int = 200) -> Template:
     _forget(request, event["slug"])
-    return page(request, "registrations/closed.html", status_code=status_code, event=event)
+    opens = event["registration_opens_at"]
+    opens_later = event["status"] == "published" and opens is not None and opens > datetime.now(UTC)
+    return page(
+        request,
+        "registrations/closed.html",
+        status_code=status_code,
+        event=event,
+        opens_later=opens_later,
+    )
 
 
 async def _step_context(event: dict[str, Any], step: str) -> dict[str, Any]:
     """Only what each step's template needs: slots, councils or job families."""
     if step == "details":
-        return {"slots": await events.get_slots(event["id"]), "councils": await councils()}
+        return {
+            "slots": await events.get_slots(event["id"]),
+            "councils": await councils(),
+            "event_full": event["confirmed_count"] >= event["capacity"],
+        }
     if step == "interests":
         return {"families": await job_families(), "councils": await councils()}
     if step == "check":
         return {
             "slots": await events.get_slots(event["id"]),
-            "councils": await councils(),
-            "families": await job_families(),
+            "council_names": {c["code"]: c["name"] for c in await councils()},
+            "family_names": {f["code"]: f["name"] for f in await job_families()},
         }
     return {}
+
+
+def _back_url(slug: str, step: str, back_to_check: bool) -> str:
+    if step == "details":
+        return _url(slug, "check") if back_to_check else f"/events/{slug}"
+    if back_to_check and step != "check":
+        return _url(slug, "check")
+    return _url(slug, forms.STEPS[forms.STEPS.index(step) - 1])
 
 
 async def _show(
@@ -87,7 +111,9 @@ async def _show(
     step: str,
     answers: dict[str, Any],
     errors: dict[str, str] | None = None,
+    back_to_check: bool = False,
 ) -> Template:
+    back_to_check = back_to_check or bool(request.query_params.get("change"))
     return page(
         request,
         f"registrations/{step}.html",
@@ -96,7 +122,8 @@ async def _show(
         answers=answers,
         errors=errors or {},
         action=_url(event["slug"], step),
-        back_to_check=bool(request.query_params.get("change")) or "change" in answers,
+        back_to_check=back_to_check,
+        back_url=_back_url(event["slug"], step, back_to_check),
         **await _step_context(event, step),
         **forms.PAGE_CONSTANTS,
     )
@@ -139,17 +166,15 @@ async def _post_step(request: Req, slug: str, step: str) -> Response[Any]:
     form = await request.form()
     answers = {**_answers(request, slug), **forms.read_step(form, step)}
     back_to_check = form.get("change") == "1"
-    if back_to_check:
-        answers["change"] = True
     if step == "interests" and form.get("select_all"):
         # The no-JavaScript "select all": tick every council and show the page again.
         answers["consent_councils"] = [c["code"] for c in await councils()]
         _keep(request, slug, answers)
-        return await _show(request, event, step, answers)
+        return await _show(request, event, step, answers, back_to_check=back_to_check)
     errors = await _errors_for(event, step, answers)
     if errors:
         _keep(request, slug, answers)
-        return await _show(request, event, step, answers, errors)
+        return await _show(request, event, step, answers, errors, back_to_check)
     answers["done"] = sorted({*answers.get("done", []), step})
     _keep(request, slug, answers)
     return Redirect(_next_url(slug, step, back_to_check), status_code=303)
@@ -253,20 +278,31 @@ class RegisterController(Controller):
         return await _submit(request, slug)
 
 
+async def _waitlist_position(registration: dict[str, Any]) -> int:
+    """Place in the queue: waiting people of the event who registered earlier, plus one.
+    (A freed slot goes first to someone waiting for that slot, so this is a guide.)"""
+    earlier = await Registration.count().where(
+        (Registration.event == registration["event"]["id"])
+        & (Registration.status == "waitlisted")
+        & (Registration.id < registration["id"])
+    )
+    return int(earlier) + 1
+
+
 async def _manage_context(manage_token: str) -> dict[str, Any]:
     """The registration with its event and slot, and the links the page offers."""
-    found = await services.get_registration(manage_token)
-    registration, event, slot = found["registration"], found["event"], found["slot"]
+    registration = await services.get_registration(manage_token)
+    event, slot = registration["event"], registration["slot"]
+    starts_at, ends_at = invites.times_of(event, slot)
+    waiting = registration["status"] == "waitlisted"
     return {
         "registration": registration,
         "event": event,
         "slot": slot,
-        "token": manage_token,
-        "starts_at": invites.times_of(event, slot)[0],
-        "ends_at": invites.times_of(event, slot)[1],
-        "position": found.get("position"),
-        "google_url": invites.google_calendar_url(registration, event, slot),
-        "outlook_url": invites.outlook_calendar_url(registration, event, slot),
+        "links": registration["links"],
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "position": await _waitlist_position(registration) if waiting else None,
         "map_url": forms.map_url(event),
     }
 
@@ -307,6 +343,80 @@ class AttendeeController(Controller):
         return page(request, "registrations/cancelled.html", **context)
 
 
+ACCESS_STATUSES = ("open", "arranged", "declined")
+OUTBOX_PAGE = 100
+
+
+async def _access_requests(event_id: int) -> list[dict[str, Any]]:
+    """Open requests first, soonest notice deadline first: what to book next."""
+    rows = await AccessRequest.select(
+        *AccessRequest.all_columns(),
+        AccessRequest.registration.name.as_alias("name"),
+        AccessRequest.registration.email.as_alias("email"),
+        AccessRequest.registration.reference.as_alias("reference"),
+        AccessRequest.registration.status.as_alias("registration_status"),
+    ).where(AccessRequest.registration.event == event_id)
+    return sorted(rows, key=lambda r: (r["status"] != "open", r["notice_deadline"], r["id"]))
+
+
+async def _update_access_request(
+    event_id: int, request_id: int, status: str, note: str, actor_id: int
+) -> None:
+    """Only a request of this event (the guard checked the event, not the id)."""
+    if status not in ACCESS_STATUSES:
+        raise Invalid("Choose a status", fields={"status": "Choose open, arranged or declined"})
+    async with write_transaction():
+        found = await AccessRequest.exists().where(
+            (AccessRequest.id == request_id) & (AccessRequest.registration.event == event_id)
+        )
+        if not found:
+            raise NotFound("There is no such access request", code="access_request_not_found")
+        await AccessRequest.update(
+            {AccessRequest.status: status, AccessRequest.note: note[: forms.MAX_TEXT]}
+        ).where(AccessRequest.id == request_id)
+        await record_audit(
+            actor_id, "access_request_updated", ("access_request", request_id), status=status
+        )
+
+
+def _outbox_scope(principal: Principal) -> Any:
+    """Superusers see every message; an organiser sees those to people who
+    registered for their organisation's events and to their own staff."""
+    if principal.is_superuser:
+        return None
+    if principal.organisation_id is None:
+        return OutboxMessage.id < 0
+    org = principal.organisation_id
+    attendees = Registration.select(Registration.email).where(
+        Registration.event.organisation == org
+    )
+    staff = User.select(User.email).where(User.organisation == org)
+    return OutboxMessage.recipient.is_in(attendees) | OutboxMessage.recipient.is_in(staff)
+
+
+async def _recent_messages(principal: Principal) -> list[dict[str, Any]]:
+    columns = [c for c in OutboxMessage.all_columns() if c._meta.name != "payload"]
+    query = OutboxMessage.select(*columns).order_by(OutboxMessage.id, ascending=False)
+    scope = _outbox_scope(principal)
+    if scope is not None:
+        query = query.where(scope)
+    return await query.limit(OUTBOX_PAGE)
+
+
+async def _message(principal: Principal, message_id: int) -> dict[str, Any]:
+    """One message and its parsed MIME: the text part and the attachments' names."""
+    condition = OutboxMessage.id == message_id
+    scope = _outbox_scope(principal)
+    row = (
+        await OutboxMessage.select()
+        .where(condition if scope is None else condition & scope)
+        .first()
+    )
+    if row is None:
+        raise NotFound("There is no such message", code="message_not_found")
+    return {**row, **forms.read_mime(bytes(row["payload"]))}
+
+
 class OrganiserRegistrationController(Controller):
     """The organiser's access-requests queue and the outbox of sent email."""
 
@@ -317,14 +427,13 @@ class OrganiserRegistrationController(Controller):
     @get("/events/{slug:str}/access-requests", guards=[organiser_of_event])
     async def access_requests(self, request: Req, slug: FromPath[str]) -> Template:
         event = await events.get_event(slug)
-        rows = await queue.access_requests(event)
         return page(
             request,
             "registrations/organiser/access_requests.html",
             event=event,
-            rows=rows,
+            rows=await _access_requests(event["id"]),
             saved=request.query_params.get("saved"),
-            statuses=queue.STATUSES,
+            statuses=ACCESS_STATUSES,
         )
 
     @post("/events/{slug:str}/access-requests/{request_id:int}", guards=[organiser_of_event])
@@ -333,21 +442,23 @@ class OrganiserRegistrationController(Controller):
     ) -> Redirect:
         event = await events.get_event(slug)
         form = await request.form()
-        status, note = str(form.get("status", "")), str(form.get("note", "")).strip()
-        await queue.update_access_request(event, request_id, status, note)
+        # Field names carry the id: every request on the page has its own form.
+        status = str(form.get(f"status-{request_id}", ""))
+        note = str(form.get(f"note-{request_id}", "")).strip()
         actor = current_principal(request).id
-        await record_audit(actor, "access_request_updated", ("access_request", request_id))
+        await _update_access_request(event["id"], request_id, status, note, actor)
         return Redirect(f"/organiser/events/{slug}/access-requests?saved={request_id}")
 
     @get("/outbox")
     async def outbox_list(self, request: Req) -> Template:
         principal = current_principal(request)
-        rows = await outbox.recent_messages(principal)
-        return page(request, "registrations/organiser/outbox.html", rows=rows)
+        rows = await _recent_messages(principal)
+        template = "registrations/organiser/outbox.html"
+        return page(request, template, rows=rows, everything=principal.is_superuser)
 
     @get("/outbox/{message_id:int}")
     async def outbox_message(self, request: Req, message_id: FromPath[int]) -> Template:
-        message = await outbox.message_for(current_principal(request), message_id)
+        message = await _message(current_principal(request), message_id)
         return page(request, "registrations/organiser/message.html", message=message)
 
 

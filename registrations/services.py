@@ -164,7 +164,9 @@ def _check_contact(raw: dict[str, Any], errors: dict[str, str]) -> tuple[str, st
     return phone, postcode
 
 
-def _code_list(value: Any, field: str, known: frozenset[str], errors: dict[str, str]) -> tuple[str, ...]:
+def _code_list(
+    value: Any, field: str, known: frozenset[str], errors: dict[str, str]
+) -> tuple[str, ...]:
     """A list of known codes (a single string counts as a list of one), order kept."""
     if value is None or value == "":
         return ()
@@ -183,7 +185,8 @@ async def _check_choices(raw: dict[str, Any], errors: dict[str, str]) -> dict[st
     home = _text(raw, "home_council", errors)
     if home and home not in council_codes and home not in HOME_COUNCIL_EXTRAS:
         errors["home_council"] = MESSAGES["home_council"]
-    consent = raw.get("consent") if isinstance(raw.get("consent"), dict) else {}
+    nested = raw.get("consent")
+    consent: dict[str, Any] = nested if isinstance(nested, dict) else {}
     councils_raw = raw.get("consent.councils", consent.get("councils"))
     alerts = raw.get("consent.job_alerts", consent.get("job_alerts", False))
     if isinstance(alerts, str) and alerts.lower() in ("", "yes", "no", "true", "false", "on"):
@@ -267,15 +270,23 @@ async def _take_place(event_id: int, slot_id: int | None) -> Row | None:
     """One conditional update per guard; the event first (a fixed lock order, so
     no deadlock on PostgreSQL). A full slot gives the event's place back within
     the same transaction, so both move or neither. Returns the fresh event row."""
-    taken = await Event.update({Event.confirmed_count: Event.confirmed_count + 1}).where(
-        (Event.id == event_id) & (Event.confirmed_count < Event.capacity)
-    ).returning(*Event.all_columns())
+    taken = (
+        await Event.update({Event.confirmed_count: Event.confirmed_count + 1})
+        .where((Event.id == event_id) & (Event.confirmed_count < Event.capacity))
+        .returning(*Event.all_columns())
+    )
     if not taken:
         return None
     if slot_id is not None:
-        slot = await Slot.update({Slot.confirmed_count: Slot.confirmed_count + 1}).where(
-            (Slot.id == slot_id) & (Slot.event == event_id) & (Slot.confirmed_count < Slot.capacity)
-        ).returning(Slot.id)
+        slot = (
+            await Slot.update({Slot.confirmed_count: Slot.confirmed_count + 1})
+            .where(
+                (Slot.id == slot_id)
+                & (Slot.event == event_id)
+                & (Slot.confirmed_count < Slot.capacity)
+            )
+            .returning(Slot.id)
+        )
         if not slot:
             await _release_place(event_id, None)
             return None
@@ -407,6 +418,12 @@ def _result(row: Row) -> RegistrationResult:
     )
 
 
+def check_registration_open(event: Row) -> None:
+    """Published, not over, and inside the registration window."""
+    if not registration_open(event):
+        raise Conflict("Registration for this event is closed", code="registration_closed")
+
+
 async def register_attendee(
     slug: str, data: RegistrationInput, equality: dict[str, str] | None = None
 ) -> RegistrationResult:
@@ -416,20 +433,19 @@ async def register_attendee(
     confirmation; someone who cancelled may register again. Closed or
     unpublished events raise Conflict("registration_closed")."""
     event = await get_event(slug)
-    if not registration_open(event):
-        raise Conflict("Registration for this event is closed", code="registration_closed")
+    check_registration_open(event)
     answers = _check_equality(equality)
     slot = await _slot_row(data.slot_id)
-    existing = await _find(event["id"], data.email)
-    if existing is not None and existing["status"] == "cancelled":
-        return _result(await _reregister(existing, event, data, slot))
-    if existing is not None:
-        raise await _already_registered(event, data.email)
     for _ in range(3):  # a clash of random references is retried
         try:
             return _result(await _register(event, data, slot, answers))
         except UNIQUE_ERRORS:
-            if await _find(event["id"], data.email) is not None:
+            # The unique (event, email) index is the duplicate check: no read first,
+            # and two tabs submitting at once cannot both get in.
+            existing = await _find(event["id"], data.email)
+            if existing is not None and existing["status"] == "cancelled":
+                return _result(await _reregister(existing, event, data, slot))
+            if existing is not None:
                 raise await _already_registered(event, data.email) from None
     raise Conflict("Please try again", code="try_again")
 
@@ -452,9 +468,11 @@ async def _reregister(existing: Row, event: Row, data: RegistrationInput, slot: 
             Registration.ics_sequence: Registration.ics_sequence + 1,
             Registration.cancelled_at: None,
         }
-        rows = await Registration.update(values).where(
-            (Registration.id == existing["id"]) & (Registration.status == "cancelled")
-        ).returning(*Registration.all_columns())
+        rows = (
+            await Registration.update(values)
+            .where((Registration.id == existing["id"]) & (Registration.status == "cancelled"))
+            .returning(*Registration.all_columns())
+        )
         if not rows:  # someone else re-registered it first
             if fresh:
                 await _release_place(event["id"], data.slot_id)
@@ -510,14 +528,16 @@ async def get_registration(manage_token: str) -> Row:
 
 async def _mark_cancelled(row: Row) -> Row | None:
     """Conditional on the status we saw, so two cancels free one place, not two."""
-    rows = await Registration.update(
-        {
-            Registration.status: "cancelled",
-            Registration.cancelled_at: datetime.now(UTC),
-            Registration.ics_sequence: Registration.ics_sequence + 1,
-        }
-    ).where((Registration.id == row["id"]) & (Registration.status == row["status"])).returning(
-        *Registration.all_columns()
+    rows = (
+        await Registration.update(
+            {
+                Registration.status: "cancelled",
+                Registration.cancelled_at: datetime.now(UTC),
+                Registration.ics_sequence: Registration.ics_sequence + 1,
+            }
+        )
+        .where((Registration.id == row["id"]) & (Registration.status == row["status"]))
+        .returning(*Registration.all_columns())
     )
     return rows[0] if rows else None
 
@@ -554,9 +574,12 @@ async def _waitlist(event_id: int, slot_id: int | None) -> list[Row]:
     waiting = (Registration.event == event_id) & (Registration.status == "waitlisted")
     rows: list[Row] = []
     if slot_id is not None:
-        rows += await Registration.select().where(waiting & (Registration.slot == slot_id)).order_by(
-            Registration.id
-        ).limit(1)
+        rows += (
+            await Registration.select()
+            .where(waiting & (Registration.slot == slot_id))
+            .order_by(Registration.id)
+            .limit(1)
+        )
     rows += await Registration.select().where(waiting).order_by(Registration.id).limit(25)
     return list({r["id"]: r for r in rows}.values())
 
@@ -568,14 +591,16 @@ async def promote_waitlisted(event: Row, freed_slot_id: int | None = None) -> Ro
         for candidate in await _waitlist(event["id"], freed_slot_id):
             if not await _take_place(event["id"], candidate["slot"]):
                 continue
-            rows = await Registration.update(
-                {
-                    Registration.status: "confirmed",
-                    Registration.ics_sequence: Registration.ics_sequence + 1,
-                }
-            ).where(
-                (Registration.id == candidate["id"]) & (Registration.status == "waitlisted")
-            ).returning(*Registration.all_columns())
+            rows = (
+                await Registration.update(
+                    {
+                        Registration.status: "confirmed",
+                        Registration.ics_sequence: Registration.ics_sequence + 1,
+                    }
+                )
+                .where((Registration.id == candidate["id"]) & (Registration.status == "waitlisted"))
+                .returning(*Registration.all_columns())
+            )
             if not rows:
                 await _release_place(event["id"], candidate["slot"])
                 continue
@@ -590,9 +615,11 @@ async def promote_waitlisted(event: Row, freed_slot_id: int | None = None) -> Ro
 
 async def counts(event_id: int) -> Counts:
     """Registrations of an event by status, and how many have checked in."""
-    rows = await Registration.select(Registration.status, Count(Registration.id, alias="n")).where(
-        Registration.event == event_id
-    ).group_by(Registration.status)
+    rows = (
+        await Registration.select(Registration.status, Count(Registration.id, alias="n"))
+        .where(Registration.event == event_id)
+        .group_by(Registration.status)
+    )
     by_status = {r["status"]: int(r["n"]) for r in rows}
     checked_in = await Registration.count().where(
         (Registration.event == event_id) & Registration.checked_in_at.is_not_null()
@@ -611,10 +638,10 @@ async def _slots_of(event_id: int) -> dict[int, Row]:
 
 async def _send_updates(event: Row) -> None:
     """Rescheduled: every confirmed attendee gets the invite with a higher SEQUENCE."""
-    rows = await Registration.update(
-        {Registration.ics_sequence: Registration.ics_sequence + 1}
-    ).where((Registration.event == event["id"]) & (Registration.status == "confirmed")).returning(
-        *Registration.all_columns()
+    rows = (
+        await Registration.update({Registration.ics_sequence: Registration.ics_sequence + 1})
+        .where((Registration.event == event["id"]) & (Registration.status == "confirmed"))
+        .returning(*Registration.all_columns())
     )
     slots = await _slots_of(event["id"])
     for row in rows:
@@ -625,14 +652,16 @@ async def _cancel_everyone(event: Row) -> None:
     """Cancelled event: every registration is cancelled; confirmed ones get METHOD:CANCEL."""
     slots = await _slots_of(event["id"])
     for status in ("confirmed", "waitlisted"):
-        rows = await Registration.update(
-            {
-                Registration.status: "cancelled",
-                Registration.cancelled_at: datetime.now(UTC),
-                Registration.ics_sequence: Registration.ics_sequence + 1,
-            }
-        ).where((Registration.event == event["id"]) & (Registration.status == status)).returning(
-            *Registration.all_columns()
+        rows = (
+            await Registration.update(
+                {
+                    Registration.status: "cancelled",
+                    Registration.cancelled_at: datetime.now(UTC),
+                    Registration.ics_sequence: Registration.ics_sequence + 1,
+                }
+            )
+            .where((Registration.event == event["id"]) & (Registration.status == status))
+            .returning(*Registration.all_columns())
         )
         for row in rows:
             slot = slots.get(row["slot"])

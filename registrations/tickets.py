@@ -218,7 +218,7 @@ def qr_png(code: str, box: int = QR_BOX) -> bytes:
     image.putdata([0 if dark else 1 for row in matrix for dark in row])
     image = image.resize((size * box, size * box), Image.Resampling.NEAREST)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True saves 10% of <1 kB for 3x the time
     return out.getvalue()
 
 

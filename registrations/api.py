@@ -1,0 +1,159 @@
+"""The registrations JSON API (API.md, "Registrations") and the attendee's files.
+
+Handlers are thin: parse, call one service, shape the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from events.services import get_event
+from fairground.errors import NotFound
+from registrations import invites, services, tickets
+from registrations.schemas import (
+    AllLinksOut,
+    ConsentOut,
+    EventSummary,
+    LinksOut,
+    RegistrationCreated,
+    RegistrationIn,
+    RegistrationOut,
+    SlotOut,
+    VenueOut,
+)
+
+Row = dict[str, Any]
+# The manage token in the path is the secret: keep these out of shared caches.
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+
+
+def _links(token: str) -> LinksOut:
+    return LinksOut(
+        manage=f"/r/{token}",
+        qr_svg=f"/r/{token}/ticket.svg",
+        qr_png=f"/r/{token}/ticket.png",
+        ics=f"/r/{token}/invite.ics",
+    )
+
+
+def _event_summary(event: Row) -> EventSummary:
+    return EventSummary(
+        slug=event["slug"],
+        title=event["title"],
+        starts_at=event["starts_at"],
+        ends_at=event["ends_at"],
+        timezone=event["timezone"],
+        status=event["status"],
+        venue=VenueOut(
+            name=event["venue_name"],
+            address=event["venue_address"],
+            postcode=event["venue_postcode"],
+            access_notes=event["access_notes"],
+        ),
+    )
+
+
+def registration_out(row: Row) -> RegistrationOut:
+    slot = row["slot"]
+    return RegistrationOut(
+        reference=row["reference"],
+        status=row["status"],
+        name=row["name"],
+        email=row["email"],
+        phone=row["phone"],
+        postcode=row["postcode"],
+        home_council=row["home_council"],
+        interests=list(row["interests"] or []),
+        access_needs=row["access_needs"],
+        consent=ConsentOut(
+            councils=list(row["consent_councils"] or []), job_alerts=row["consent_job_alerts"]
+        ),
+        slot=SlotOut(id=slot["id"], starts_at=slot["starts_at"], ends_at=slot["ends_at"])
+        if slot
+        else None,
+        event=_event_summary(row["event"]),
+        ticket_code=row["ticket_code"] if row["status"] == "confirmed" else None,
+        created_at=row["created_at"],
+        cancelled_at=row["cancelled_at"],
+        checked_in_at=row["checked_in_at"],
+        links=AllLinksOut(**row["links"]),
+    )
+
+
+class RegistrationApiController(Controller):
+    path = "/api/v1"
+    tags = ["registrations"]
+
+    @post(
+        "/events/{slug:str}/registrations",
+        opt={"public_post": True},
+        summary="Register for an event (public)",
+    )
+    async def register(
+        self, slug: FromPath[str], data: JSONBody[RegistrationIn]
+    ) -> Response[RegistrationCreated]:
+        event = await get_event(slug)
+        services.check_registration_open(event)  # closed beats invalid: no point fixing fields
+        registration = await services.validate_registration(event, data.raw())
+        result = await services.register_attendee(slug, registration, data.equality)
+        body = RegistrationCreated(
+            reference=result.reference,
+            status=result.status,
+            ticket_code=result.ticket_code,
+            manage_token=result.manage_token,
+            links=_links(result.manage_token),
+        )
+        return Response(body, status_code=201, headers=PRIVATE)
+
+    @get("/registrations/{manage_token:str}", summary="A registration, by its manage token")
+    async def read(self, manage_token: FromPath[str]) -> Response[RegistrationOut]:
+        row = await services.get_registration(manage_token)
+        return Response(registration_out(row), headers=PRIVATE)
+
+    @post(
+        "/registrations/{manage_token:str}/cancel",
+        status_code=200,
+        summary="Cancel a place or leave the waiting list",
+    )
+    async def cancel(self, manage_token: FromPath[str]) -> Response[RegistrationOut]:
+        row = await services.cancel_registration(manage_token)
+        return Response(registration_out(row), headers=PRIVATE)
+
+
+async def _ticket_code(manage_token: str) -> str:
+    row = await services.get_registration(manage_token)
+    if row["status"] != "confirmed" or not row["ticket_code"]:
+        raise NotFound("There is no ticket for this registration", code="no_ticket")
+    return str(row["ticket_code"])
+
+
+class AttendeeFilesController(Controller):
+    path = "/r/{manage_token:str}"
+    include_in_schema = False
+
+    @get("/ticket.svg")
+    async def ticket_svg(self, manage_token: FromPath[str]) -> Response[bytes]:
+        code = await _ticket_code(manage_token)
+        return Response(tickets.qr_svg(code), media_type="image/svg+xml", headers=PRIVATE)
+
+    @get("/ticket.png")
+    async def ticket_png(self, manage_token: FromPath[str]) -> Response[bytes]:
+        code = await _ticket_code(manage_token)
+        return Response(tickets.qr_png(code), media_type="image/png", headers=PRIVATE)
+
+    @get("/invite.ics")
+    async def invite(self, manage_token: FromPath[str]) -> Response[bytes]:
+        row = await services.get_registration(manage_token)
+        if row["status"] == "waitlisted":
+            raise NotFound("There is no calendar invite until you have a place", code="no_invite")
+        return Response(
+            invites.invite_ics(row, row["event"], row["slot"]),
+            media_type="text/calendar; charset=utf-8",
+            headers={**PRIVATE, "Content-Disposition": 'attachment; filename="invite.ics"'},
+        )
+
+
+ROUTES: list[Any] = [RegistrationApiController, AttendeeFilesController]
