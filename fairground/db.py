@@ -121,7 +121,11 @@ class PersistentSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         connections = self._connections.setdefault(loop, {})
         if role not in connections:
-            connection = await aiosqlite.connect(**self.connection_kwargs)
+            pending = aiosqlite.connect(**self.connection_kwargs)
+            # A kept-open connection must not keep a finished process alive
+            # (piccolo's own CLI never closes the engine).
+            pending._thread.daemon = True
+            connection = await pending
             connection.row_factory = dict_factory  # type: ignore[assignment]
             await connection.execute("PRAGMA foreign_keys = 1")
             await connection.execute("PRAGMA synchronous = NORMAL")

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -91,6 +92,69 @@ async def queue_email(
         )
     ).returning(OutboxMessage.id)
     return int(rows[0]["id"])
+
+
+Builder = Callable[[dict[str, Any]], Awaitable[EmailMessage | None]]
+BUILDERS: dict[str, Builder] = {}
+
+
+def register_builder(kind: str, builder: Builder) -> None:
+    """A function that builds a deferred message from its params (None: nothing to send)."""
+    BUILDERS[kind] = builder
+
+
+async def queue_deferred_email(kind: str, to: str, params: dict[str, Any]) -> int:
+    """Queue a message by intent: the worker renders it (QR, invite, MIME) before
+    sending, so the request that causes it stays short. Call inside the change's
+    transaction, with params pinning what must not drift (e.g. the invite SEQUENCE)."""
+    rows = await OutboxMessage.insert(
+        OutboxMessage(kind="email", template=kind, recipient=to, payload=b"", params=params)
+    ).returning(OutboxMessage.id)
+    return int(rows[0]["id"])
+
+
+async def build_message(row_id: int) -> bytes | None:
+    """The MIME bytes of a message, building and storing a deferred one first (so a
+    retry sends the very same bytes). None when there is nothing to send any more."""
+    row = (
+        await OutboxMessage.select(
+            OutboxMessage.payload, OutboxMessage.template, OutboxMessage.params
+        )
+        .where(OutboxMessage.id == row_id)
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        return None
+    if row["payload"]:
+        return bytes(row["payload"])
+    builder = BUILDERS.get(row["template"])
+    if builder is None:
+        raise LookupError(f"no builder for deferred message {row['template']!r}")
+    message = await builder(row["params"])
+    if message is None:
+        await OutboxMessage.update({OutboxMessage.status: "skipped"}).where(
+            OutboxMessage.id == row_id
+        )
+        return None
+    payload = message.as_bytes()
+    await OutboxMessage.update(
+        {OutboxMessage.payload: payload, OutboxMessage.subject: str(message["Subject"])}
+    ).where(OutboxMessage.id == row_id)
+    return payload
+
+
+async def build_pending(limit: int = 1000) -> int:
+    """Build every deferred message not built yet (for previews and tests)."""
+    rows = (
+        await OutboxMessage.select(OutboxMessage.id)
+        .where((OutboxMessage.payload == b"") & (OutboxMessage.status == "pending"))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    for row in rows:
+        await build_message(row["id"])
+    return len(rows)
 
 
 class Sender(Protocol):
@@ -170,9 +234,7 @@ async def _claim(now: datetime) -> dict[str, Any] | None:
             (OutboxMessage.id == candidate["id"])
             & ((OutboxMessage.status == "pending") | (OutboxMessage.claimed_until < now))
         )
-        .returning(
-            OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.payload, OutboxMessage.attempts
-        )
+        .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.attempts)
     )
     return claimed[0] if claimed else {"id": None}
 
@@ -207,8 +269,11 @@ async def send_due(sender: Sender, limit: int = 100, deadline: float | None = No
             break
         if row["id"] is None:  # another worker took it first
             continue
+        payload = await build_message(row["id"])
+        if payload is None:
+            continue
         try:
-            await sender.send(row["id"], row["recipient"], bytes(row["payload"]))
+            await sender.send(row["id"], row["recipient"], payload)
         except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
             log.warning("outbox message %s not sent: %s", row["id"], exc)
             await _finish(row, f"{type(exc).__name__}: {exc}")

@@ -82,7 +82,8 @@ class OutboxMessage(Table, tablename="outbox_message"):
     template = Varchar(length=60, default="")
     recipient = Text()
     subject = Text(default="")
-    payload = Bytea()
+    payload = Bytea()  # the MIME message; empty until a deferred message is built
+    params = JSON(default={})  # what a deferred message is built from, by `template`
     status = Varchar(length=12, default="pending", index=True)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)

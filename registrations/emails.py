@@ -7,10 +7,13 @@ templates/email/registration_<name>/{subject.txt,body.txt,body.html}.
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from typing import Any
 
-from fairground.mail import Attachment, queue_email
+from events.tables import Event, Slot
+from fairground.mail import Attachment, build_email, queue_deferred_email, register_builder
 from registrations import invites, tickets
+from registrations.tables import Registration
 
 QR_CID = "ticket-qr@fairground"
 
@@ -48,16 +51,50 @@ async def _send(
     registration: Row,
     event: Row,
     slot: Row | None,
-    files: tuple[Attachment, ...] = (),
+    files: tuple[str, ...] = (),
     **extra: Any,
 ) -> int:
-    context = {**_context(registration, event, slot), **extra}
-    return await queue_email(f"registration_{name}", registration["email"], context, files)
+    """Queue by intent; the worker builds the message (`_build`) before sending it.
+    The invite's METHOD and SEQUENCE are pinned now, as they are at this change."""
+    params = {
+        "registration_id": registration["id"],
+        "name": name,
+        "files": list(files),
+        "pinned": {"status": registration["status"], "ics_sequence": registration["ics_sequence"]},
+        "extra": extra,
+    }
+    return await queue_deferred_email(f"registration_{name}", registration["email"], params)
+
+
+async def _build(params: dict[str, Any]) -> EmailMessage | None:
+    row = await Registration.select().where(Registration.id == params["registration_id"]).first()
+    if row is None:  # erased since: nothing to send
+        return None
+    registration = {**row, **params["pinned"]}
+    event = await Event.select().where(Event.id == row["event"]).first()
+    slot = await Slot.select().where(Slot.id == row["slot"]).first() if row["slot"] else None
+    assert event is not None
+    makers = {"qr": lambda: _qr(registration), "invite": lambda: _invite(registration, event, slot)}
+    files = tuple(makers[kind]() for kind in params["files"])
+    context = {**_context(registration, event, slot), **params["extra"]}
+    return build_email(f"registration_{params['name']}", registration["email"], context, files)
+
+
+for _name in (
+    "confirmation",
+    "waitlisted",
+    "promoted",
+    "cancelled",
+    "updated",
+    "event_cancelled",
+    "reminder",
+):
+    register_builder(f"registration_{_name}", _build)
 
 
 async def send_confirmation_email(registration: Row, event: Row, slot: Row | None) -> int:
     """The ticket: QR inline, invite (METHOD:REQUEST) attached, manage link."""
-    files = (_qr(registration), _invite(registration, event, slot))
+    files = ("qr", "invite")
     return await _send("confirmation", registration, event, slot, files)
 
 
@@ -67,7 +104,7 @@ async def send_waitlisted_email(registration: Row, event: Row, slot: Row | None)
 
 async def send_promoted_email(registration: Row, event: Row, slot: Row | None) -> int:
     """A place came up: the ticket and the invite, as in the confirmation."""
-    files = (_qr(registration), _invite(registration, event, slot))
+    files = ("qr", "invite")
     return await _send("promoted", registration, event, slot, files)
 
 
@@ -75,23 +112,23 @@ async def send_cancellation_email(
     registration: Row, event: Row, slot: Row | None, was_confirmed: bool
 ) -> int:
     """Cancelled by the attendee: METHOD:CANCEL removes the invite from their calendar."""
-    files = (_invite(registration, event, slot),) if was_confirmed else ()
+    files = ("invite",) if was_confirmed else ()
     return await _send("cancelled", registration, event, slot, files, was_confirmed=was_confirmed)
 
 
 async def send_event_update_email(registration: Row, event: Row, slot: Row | None) -> int:
     """The organiser changed the time or venue: the new invite replaces the old one."""
-    files = (_invite(registration, event, slot),)
+    files = ("invite",)
     return await _send("updated", registration, event, slot, files)
 
 
 async def send_event_cancelled_email(
     registration: Row, event: Row, slot: Row | None, was_confirmed: bool
 ) -> int:
-    files = (_invite(registration, event, slot),) if was_confirmed else ()
+    files = ("invite",) if was_confirmed else ()
     return await _send("event_cancelled", registration, event, slot, files)
 
 
 async def send_reminder_email(registration: Row, event: Row, slot: Row | None) -> int:
     """The day before: when, where, and the QR again so it is easy to find."""
-    return await _send("reminder", registration, event, slot, (_qr(registration),))
+    return await _send("reminder", registration, event, slot, ("qr",))

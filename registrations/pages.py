@@ -21,6 +21,7 @@ from fairground.accounts import Principal, current_principal, require_roles
 from fairground.audit import record_audit
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
+from fairground.mail import build_message
 from fairground.seed import councils, job_families
 from fairground.tables import OutboxMessage, User
 from fairground.web import page
@@ -414,7 +415,8 @@ async def _message(principal: Principal, message_id: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound("There is no such message", code="message_not_found")
-    return {**row, **forms.read_mime(bytes(row["payload"]))}
+    payload = await build_message(message_id) or b""  # a deferred message is built now
+    return {**row, "payload": payload, **forms.read_mime(payload)}
 
 
 class OrganiserRegistrationController(Controller):

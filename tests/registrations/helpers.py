@@ -13,6 +13,7 @@ import zxingcpp
 from icalendar import Calendar
 from PIL import Image, ImageDraw
 
+from fairground.mail import build_pending
 from fairground.tables import OutboxMessage
 from registrations.services import RegistrationInput, register_attendee, validate_registration
 
@@ -50,6 +51,7 @@ def person(n: int, slot_id: int | None = None) -> RegistrationInput:
 
 
 async def outbox(template: str | None = None, to: str | None = None) -> list[EmailMessage]:
+    await build_pending()  # what the worker builds before sending (deferred messages)
     query = OutboxMessage.select().order_by(OutboxMessage.id)
     rows = await query
     messages = []
