@@ -139,6 +139,13 @@ class PersistentSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> Any:
+        if not query.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+            # A write outside a transaction goes to the writer, in turn: on the
+            # reader it could meet a read snapshot older than the last commit and
+            # fail at once with "database is locked" instead of waiting.
+            async with self.transaction(TransactionType.immediate) as transaction:
+                return await self._run_in_existing_connection(
+                    transaction.connection, query, args, query_type, table)
         connection = await self.shared_connection("read")
         async with connection.execute(query, args or []) as cursor:
             return await cursor.fetchall()
