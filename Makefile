@@ -52,7 +52,8 @@ test-postgres: install
 # Every test runs on SQLite and again on PostgreSQL.
 test: install
 	$(BIN)/ruff check .
-	TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/mypy
+	TEST_DATABASE=sqlite $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
