@@ -49,7 +49,7 @@ def _organizer() -> vCalAddress:
     return organizer
 
 
-def _vevent(invite: Invite) -> VEvent:
+def vevent(invite: Invite) -> VEvent:
     zone = ZoneInfo(invite.timezone)
     event = VEvent()
     event.add("uid", invite.uid)
@@ -85,7 +85,7 @@ def calendar(invites: list[Invite], method: str | None = None, name: str | None 
     if name:
         cal.add("x-wr-calname", name)
     for invite in invites:
-        cal.add_component(_vevent(invite))
+        cal.add_component(vevent(invite))
     cal.add_missing_timezones()
     return cal.to_ical()
 

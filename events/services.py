@@ -171,10 +171,21 @@ async def create_event(organisation_id: int, fields: dict[str, Any]) -> str:
     return slug
 
 
-async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> None:
-    """Update slots by id, add new ones, remove dropped ones that nobody holds."""
+def _slot_moved(before: dict[str, Any], slot: dict[str, Any]) -> bool:
+    """Whether people booked into a slot now have a different time to come."""
+    if slot["capacity"] < before["confirmed_count"]:
+        message = f"{before['confirmed_count']} places in this slot are already taken"
+        raise Invalid(message, fields={"slots.capacity": message})
+    changed = (slot["starts_at"], slot["ends_at"]) != (before["starts_at"], before["ends_at"])
+    return changed and before["confirmed_count"] > 0
+
+
+async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> bool:
+    """Update slots by id, add new ones, remove dropped ones that nobody holds.
+    Returns whether a slot people hold places in has moved."""
     existing = {s["id"]: s for s in await Slot.select().where(Slot.event == event_id)}
     keep: set[int] = set()
+    moved = False
     for slot in slots:
         values: dict[Any, Any] = {
             Slot.starts_at: slot["starts_at"],
@@ -183,6 +194,7 @@ async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> None:
         }
         if slot.get("id") in existing:
             keep.add(slot["id"])
+            moved = _slot_moved(existing[slot["id"]], slot) or moved
             await Slot.update(values).where(Slot.id == slot["id"])
         else:
             await Slot.insert(
@@ -200,6 +212,7 @@ async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> None:
                     "A slot that people are booked into cannot be removed", code="slot_in_use"
                 )
             await Slot.delete().where(Slot.id == slot_id)
+    return moved
 
 
 async def get_event(slug: str) -> dict[str, Any]:
@@ -242,8 +255,12 @@ async def update_event(slug: str, changes: dict[str, Any]) -> bool:
         if rescheduled:
             values[Event.sequence] = before["sequence"] + 1
         await Event.update(values).where(Event.id == before["id"])
-        if "slots" in changes:
-            await _save_slots(before["id"], changes["slots"])
+        if "slots" in changes and await _save_slots(before["id"], changes["slots"]):
+            if not rescheduled:  # only slot times moved: still a change to every invite
+                await Event.update({Event.sequence: before["sequence"] + 1}).where(
+                    Event.id == before["id"]
+                )
+            rescheduled = True
         if rescheduled:
             await _run_hooks(before["id"], "rescheduled")
         if changes.get("status") == "cancelled" and before["status"] != "cancelled":

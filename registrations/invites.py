@@ -14,8 +14,13 @@ from urllib.parse import urlencode
 
 from icalendar import Calendar, Timezone
 
-from events.ics import PRODID, Invite, host, location_of
-from events.ics import _vevent as vevent  # the same VEVENT as the public feed
+from events.ics import (
+    PRODID,
+    Invite,
+    host,
+    location_of,
+    vevent,  # the same VEVENT as the public feed
+)
 from fairground.settings import get_settings
 
 

@@ -239,3 +239,32 @@ async def test_list_shows_published_upcoming_only(client: Any) -> None:
     await make_event(status="draft")
     slugs = [e["slug"] for e in (await client.get("/api/v1/events")).json()]
     assert slugs == [published["slug"]]
+
+
+async def test_moving_a_booked_slot_updates_attendees_invites(
+    client: Any, organiser: dict[str, str]
+) -> None:
+    from fairground.tables import OutboxMessage
+    from registrations.tables import Registration
+    from tests.registrations.helpers import register
+
+    created = await client.post("/api/v1/events", json=valid_body(), headers=organiser)
+    event = created.json()
+    slot = event["slots"][0]
+    from events.services import get_event
+
+    await register(await get_event(event["slug"]), slot_id=slot["id"])
+    moved = {**slot, "starts_at": "2031-01-23T10:30:00+00:00"}
+    moved.pop("remaining")
+    response = await client.patch(
+        f"/api/v1/events/{event['slug']}", headers=organiser, json={"slots": [moved]}
+    )
+    assert response.status_code == 200, response.text
+    row = await Registration.select(Registration.ics_sequence).first()
+    assert row is not None and row["ics_sequence"] == 1
+    assert await OutboxMessage.count().where(OutboxMessage.template == "registration_updated") == 1
+    shrink = {**moved, "capacity": 0}
+    too_small = await client.patch(
+        f"/api/v1/events/{event['slug']}", headers=organiser, json={"slots": [shrink]}
+    )
+    assert too_small.status_code == 422
