@@ -8,11 +8,8 @@ never sold twice and an email is never sent for a change that rolled back.
 
 from __future__ import annotations
 
-import re
 import secrets
 import sqlite3
-import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,58 +20,24 @@ from piccolo.query.functions.aggregate import Count
 from events import services as events
 from events.services import Counts, get_event, registration_open
 from events.tables import Event, Slot
-from fairground.accounts import normalise_email
 from fairground.db import write_transaction
-from fairground.errors import Conflict, Invalid, NotFound
-from fairground.seed import councils, job_families
+from fairground.errors import Conflict, NotFound
 from registrations import emails, invites
 from registrations.tables import AccessRequest, EqualityResponse, Registration
 from registrations.tickets import sign_ticket
+from registrations.validation import (
+    MESSAGES,
+    RegistrationInput,
+    _check_equality,
+    validate_registration,
+)
 
 Row = dict[str, Any]
+# Validation lives in registrations.validation; callers know it as part of this service.
+__all__ = ["MESSAGES", "RegistrationInput", "RegistrationResult", "validate_registration"]
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U/V pairs to misread
-HOME_COUNCIL_EXTRAS = ("outside", "unsure")
-MAX_NAME = 200
-MAX_ACCESS_NEEDS = 2000
 UNIQUE_ERRORS = (UniqueViolationError, sqlite3.IntegrityError)
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
-# Bidirectional overrides let a name render as different text; never needed in a name.
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-REFERENCE_TTL = 300.0
-
-MESSAGES = {
-    "name": "Enter your full name",
-    "name_long": f"Full name must be {MAX_NAME} characters or fewer",
-    "name_chars": "Full name must not contain control characters",
-    "email": "Enter your email address",
-    "email_format": "Enter an email address in the correct format, like name@example.com",
-    "phone": "Enter a telephone number, like 01632 960 001 or +44 7700 900 982",
-    "postcode": "Enter a real postcode, like CV21 2AA",
-    "home_council": "Select your home council from the list",
-    "interests": "Select job families from the list",
-    "access_needs": f"Access needs must be {MAX_ACCESS_NEEDS} characters or fewer",
-    "slot_id": "Select an entry time",
-    "slot_other": "Select an entry time from the list",
-    "slot_none": "This event has no entry times: leave the entry time empty",
-    "consent.councils": "Select councils from the list",
-    "consent.job_alerts": "Select yes or no for job alerts",
-    "equality": "Equality answers must be short pieces of text",
-}
-
-
-@dataclass(frozen=True)
-class RegistrationInput:
-    name: str
-    email: str
-    phone: str = ""
-    postcode: str = ""
-    home_council: str = ""  # council code, "outside", "unsure" or ""
-    interests: tuple[str, ...] = ()
-    access_needs: str = ""
-    slot_id: int | None = None
-    consent_councils: tuple[str, ...] = ()
-    consent_job_alerts: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,184 +46,6 @@ class RegistrationResult:
     status: str
     ticket_code: str | None
     manage_token: str
-
-
-# ---------------------------------------------------------------- validation
-
-_reference_cache: dict[str, tuple[float, frozenset[str]]] = {}
-
-
-async def _codes(kind: str) -> frozenset[str]:
-    """Council and job-family codes; reference data, so cached for a few minutes."""
-    cached = _reference_cache.get(kind)
-    if cached and time.monotonic() - cached[0] < REFERENCE_TTL:
-        return cached[1]
-    rows = await (councils() if kind == "councils" else job_families())
-    codes = frozenset(str(r["code"]) for r in rows if r.get("code"))
-    _reference_cache[kind] = (time.monotonic(), codes)
-    return codes
-
-
-def _text(raw: dict[str, Any], field: str, errors: dict[str, str]) -> str:
-    value = raw.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[field] = MESSAGES.get(field, "Enter text")
-        return ""
-    return unicodedata.normalize("NFC", value).strip()
-
-
-def _has_control(value: str, allow_newlines: bool = False) -> bool:
-    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(
-        (unicodedata.category(c) in ("Cc", "Cs") and c not in allowed) or c in BIDI_CONTROLS
-        for c in value
-    )
-
-
-def _check_name(raw: dict[str, Any], errors: dict[str, str]) -> str:
-    """Any script, emoji included; up to 200 characters; no control characters."""
-    name = _text(raw, "name", errors)
-    if "name" in errors:
-        return ""
-    if _has_control(name):
-        errors["name"] = MESSAGES["name_chars"]
-        return ""
-    name = " ".join(name.split())  # runs of spaces (and NBSP) become one space
-    if not name:
-        errors["name"] = MESSAGES["name"]
-    elif len(name) > MAX_NAME:
-        errors["name"] = MESSAGES["name_long"]
-    return name
-
-
-def _check_email(raw: dict[str, Any], errors: dict[str, str]) -> str:
-    email = _text(raw, "email", errors)
-    if "email" in errors:
-        return ""
-    if not email:
-        errors["email"] = MESSAGES["email"]
-        return ""
-    try:
-        normalised = normalise_email(email)
-    except Invalid:
-        errors["email"] = MESSAGES["email_format"]
-        return ""
-    if len(normalised) > 254:
-        errors["email"] = MESSAGES["email_format"]
-    return normalised
-
-
-def _check_contact(raw: dict[str, Any], errors: dict[str, str]) -> tuple[str, str]:
-    phone = _text(raw, "phone", errors)
-    if phone and not (PHONE_RE.match(phone) and 7 <= sum(c.isdigit() for c in phone) <= 15):
-        errors["phone"] = MESSAGES["phone"]
-    postcode = _text(raw, "postcode", errors)
-    try:
-        postcode = events.normalise_postcode(postcode, "postcode")
-    except Invalid:
-        errors["postcode"] = MESSAGES["postcode"]
-    return phone, postcode
-
-
-def _code_list(
-    value: Any, field: str, known: frozenset[str], errors: dict[str, str]
-) -> tuple[str, ...]:
-    """A list of known codes (a single string counts as a list of one), order kept."""
-    if value is None or value == "":
-        return ()
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-        errors[field] = MESSAGES[field]
-        return ()
-    if any(i not in known for i in items):
-        errors[field] = MESSAGES[field]
-        return ()
-    return tuple(dict.fromkeys(items))
-
-
-async def _check_choices(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    council_codes = await _codes("councils")
-    home = _text(raw, "home_council", errors)
-    if home and home not in council_codes and home not in HOME_COUNCIL_EXTRAS:
-        errors["home_council"] = MESSAGES["home_council"]
-    nested = raw.get("consent")
-    consent: dict[str, Any] = nested if isinstance(nested, dict) else {}
-    councils_raw = raw.get("consent.councils", consent.get("councils"))
-    alerts = raw.get("consent.job_alerts", consent.get("job_alerts", False))
-    if isinstance(alerts, str) and alerts.lower() in ("", "yes", "no", "true", "false", "on"):
-        alerts = alerts.lower() in ("yes", "true", "on")
-    if not isinstance(alerts, bool):
-        errors["consent.job_alerts"] = MESSAGES["consent.job_alerts"]
-        alerts = False
-    return {
-        "home_council": home,
-        "interests": _code_list(
-            raw.get("interests"), "interests", await _codes("job_families"), errors
-        ),
-        "consent_councils": _code_list(councils_raw, "consent.councils", council_codes, errors),
-        "consent_job_alerts": alerts,
-    }
-
-
-async def _check_slot(event: Row, raw: dict[str, Any], errors: dict[str, str]) -> int | None:
-    """Required when the event has entry slots; it must be one of this event's."""
-    value = raw.get("slot_id")
-    slot_ids = {s["id"] for s in await events.get_slots(event["id"])}
-    if value in (None, ""):
-        if slot_ids:
-            errors["slot_id"] = MESSAGES["slot_id"]
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not slot_ids:
-        errors["slot_id"] = MESSAGES["slot_none"]
-    elif isinstance(value, bool) or not isinstance(value, int) or value not in slot_ids:
-        errors["slot_id"] = MESSAGES["slot_other"]
-    return value if isinstance(value, int) and "slot_id" not in errors else None
-
-
-async def validate_registration(event: Row, raw: dict[str, Any]) -> RegistrationInput:
-    """Check every field and raise Invalid naming every bad field at once.
-
-    `raw` uses the API's field names; `consent` may be nested ({"councils",
-    "job_alerts"}) or flat ("consent.councils", "consent.job_alerts"), as a
-    form posts it. Strings are trimmed and NFC-normalised; email lower-cased.
-    """
-    errors: dict[str, str] = {}
-    name = _check_name(raw, errors)
-    email = _check_email(raw, errors)
-    phone, postcode = _check_contact(raw, errors)
-    choices = await _check_choices(raw, errors)
-    access_needs = _text(raw, "access_needs", errors)
-    if len(access_needs) > MAX_ACCESS_NEEDS or _has_control(access_needs, allow_newlines=True):
-        errors["access_needs"] = MESSAGES["access_needs"]
-    slot_id = await _check_slot(event, raw, errors)
-    if errors:
-        raise Invalid("Some fields are not valid", fields=errors)
-    return RegistrationInput(
-        name=name,
-        email=email,
-        phone=phone,
-        postcode=postcode,
-        access_needs=access_needs,
-        slot_id=slot_id,
-        **choices,
-    )
-
-
-def _check_equality(equality: dict[str, str] | None) -> dict[str, str]:
-    """Optional answers: at most 20 short text answers; anything else is refused."""
-    if not equality:
-        return {}
-    ok = len(equality) <= 20 and all(
-        isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and len(v) <= 200
-        for k, v in equality.items()
-    )
-    if not ok:
-        raise Invalid(MESSAGES["equality"], fields={"equality": MESSAGES["equality"]})
-    return {k: v.strip() for k, v in equality.items() if v.strip()}
 
 
 # ---------------------------------------------------------------- capacity
