@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -9,10 +10,13 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
+from litestar.types import Empty, Message
 
 from fairground.settings import Settings
 
 ROTATE_FLAG = "fairground.rotate_session"
+LOADED = "fairground.session_loaded"
+RENEW_EVERY = 600  # seconds: an unchanged session is written back at most this often
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -27,6 +31,35 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if isinstance(scope.get(ROTATE_FLAG), str):
             return str(scope[ROTATE_FLAG])
         return super().get_session_id(connection)
+
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope[LOADED] = dict(data)  # type: ignore[literal-required]
+        return data
+
+    async def store_in_message(
+        self, scope_session: Any, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
+        """Write to the store only when there is something new to keep.
+
+        Litestar writes every response's session back, even an empty one for an
+        anonymous visitor or an API call with a token: a database write per
+        request, which also made busy doors wait on each other."""
+        scope: dict[str, Any] = connection.scope  # type: ignore[assignment]
+        if isinstance(scope_session, dict) and scope.get(ROTATE_FLAG) is None:
+            has_cookie = connection.cookies.get(self.config.key, "null") != "null"
+            if not scope_session:
+                if has_cookie:
+                    await super().store_in_message(Empty, message, connection)
+                return
+            loaded = scope.get(LOADED) or {}
+            if scope_session == loaded and time.time() - loaded.get("_renewed", 0) < RENEW_EVERY:
+                return
+        if isinstance(scope_session, dict) and scope_session:
+            scope_session["_renewed"] = int(time.time())
+        await super().store_in_message(scope_session, message, connection)
 
 
 class RotatingSessionConfig(ServerSideSessionConfig):
@@ -45,5 +78,5 @@ def session_config(settings: Settings) -> RotatingSessionConfig:
         secure=settings.secure_cookies,
         httponly=True,
         samesite="lax",
-        renew_on_access=True,
+        renew_on_access=False,  # renewed by store_in_message, at most every RENEW_EVERY
     )

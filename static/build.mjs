@@ -154,4 +154,17 @@ writeFileSync(join(images, "icon-180.png"), draw(180, true));
 writeFileSync(join(images, "icon-192.png"), draw(192));
 writeFileSync(join(images, "icon-512.png"), draw(512));
 
+// --- The door scanner's vendor files ---------------------------------------
+// zxing-wasm's reader (ES module, its shared chunk and the .wasm, all served
+// from /static/build/zxing/ so the scanner never reaches a CDN and works
+// offline) and @noble/ed25519 (offline signature checks where the browser has
+// no WebCrypto Ed25519).
+
+const zxing = join(root, "node_modules", "zxing-wasm", "dist");
+mkdirSync(join(build, "zxing", "reader"), { recursive: true });
+copyFileSync(join(zxing, "es", "reader", "index.js"), join(build, "zxing", "reader", "index.js"));
+copyFileSync(join(zxing, "es", "share.js"), join(build, "zxing", "share.js"));
+copyFileSync(join(zxing, "reader", "zxing_reader.wasm"), join(build, "zxing", "zxing_reader.wasm"));
+copyFileSync(join(root, "node_modules", "@noble", "ed25519", "index.js"), join(build, "noble-ed25519.js"));
+
 console.log(`Copied govuk-frontend files and drew icons in ${build}`);

@@ -206,3 +206,18 @@ async def test_bearer_token_authenticates_api_calls(client: Any) -> None:
     assert bad.json()["error"] == "unauthorized"
     malformed = await client.get("/api/v1/events", headers={"authorization": "Basic abc"})
     assert malformed.status_code == 401
+
+
+async def test_anonymous_and_token_requests_store_no_session(client: Any) -> None:
+    from fairground.tables import StoreEntry
+
+    await client.get("/")
+    await client.get("/api/v1/events")
+    user = await make_user("organiser", org=await make_org())
+    await client.get("/api/v1/events", headers={"authorization": f"Bearer {await token_for(user)}"})
+    assert await StoreEntry.count().where(StoreEntry.key.like("session:%")) == 0
+    await login(client, user)
+    assert await StoreEntry.count().where(StoreEntry.key.like("session:%")) == 1
+    before = await StoreEntry.select(StoreEntry.value).first()
+    await client.get("/organiser/")  # unchanged and fresh: not written again
+    assert await StoreEntry.select(StoreEntry.value).first() == before

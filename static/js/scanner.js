@@ -1,0 +1,379 @@
+// The door scanner (templates/registrations/door/scan.html): rear camera,
+// continuous QR decoding with zxing-wasm, a full-screen verdict with sound and
+// vibration, and an offline fallback (static/js/door-offline.js) that answers
+// from the signed offline bundle and queues scans until the network is back.
+
+import { OfflineList, queue, syncQueue } from "/static/js/door-offline.js";
+
+const root = document.getElementById("scanner");
+const TEXTS = JSON.parse(document.getElementById("scanner-texts").textContent);
+const SLUG = root.dataset.slug;
+const TIMEZONE = root.dataset.timezone || "Europe/London";
+const DEDUP_MS = 3000; // the same code is ignored while seen again within this
+const SHOW_OK_MS = 1200;
+const SHOW_REFUSAL_MS = 2500; // a refusal needs a moment longer to read
+const POST_TIMEOUT_MS = 4000;
+const BUNDLE_EVERY_MS = 60_000;
+const SYNC_EVERY_MS = 15_000;
+const MAX_WIDTH = 640; // decode at most this many pixels across: fast, and enough for a QR
+
+const $ = (id) => document.getElementById(id);
+const list = new OfflineList(SLUG);
+const state = { stream: null, running: false, busy: false, lastCode: "", lastSeen: 0, networkOk: true, audio: null, torch: false, hideTimer: 0 };
+
+function t(key, values = {}) {
+  return (TEXTS[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+}
+
+// --- door and device ------------------------------------------------------------
+
+const doorKey = "fairground.door";
+
+function door() {
+  return localStorage.getItem(doorKey) || "";
+}
+
+function device() {
+  let id = localStorage.getItem("fairground.device");
+  if (!id) {
+    id = `scanner-${crypto.randomUUID().slice(0, 8)}`;
+    localStorage.setItem("fairground.device", id);
+  }
+  return id;
+}
+
+// --- times, UK style: 10:42am -------------------------------------------------
+
+function clock(iso) {
+  if (!iso) return "";
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: TIMEZONE, hour: "numeric", minute: "2-digit", hour12: true }).formatToParts(new Date(iso));
+  const get = (type) => parts.find((p) => p.type === type)?.value || "";
+  const minute = get("minute") === "00" ? "" : `:${get("minute")}`;
+  return `${get("hour")}${minute}${get("dayPeriod").toLowerCase().replace(/[^a-z]/g, "")}`;
+}
+
+function slotText(slot) {
+  if (!slot) return "";
+  return Array.isArray(slot) ? t("span", { start: clock(slot[0]), end: clock(slot[1]) }) : slot;
+}
+
+// --- status bar ------------------------------------------------------------------
+
+function setNetwork(ok) {
+  state.networkOk = ok;
+  const online = ok && navigator.onLine;
+  const pill = $("scanner-online");
+  pill.dataset.online = online ? "yes" : "no";
+  pill.textContent = online ? t("online") : t("offline");
+}
+
+async function showUnsynced() {
+  const count = await queue.count().catch(() => 0);
+  const pill = $("scanner-unsynced");
+  pill.dataset.count = String(count);
+  pill.textContent = t("unsynced", { count });
+}
+
+function showBundle() {
+  const line = $("scanner-bundle");
+  const bundle = list.bundle;
+  line.dataset.count = bundle ? String(bundle.tickets.length) : "0";
+  line.textContent = bundle ? t("bundle", { count: bundle.tickets.length, time: clock(bundle.generated_at) }) : t("bundle_none");
+}
+
+// --- talking to the server ----------------------------------------------------------
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+function postScan(scan) {
+  return fetch("/api/v1/checkins", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(scan),
+    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+  });
+}
+
+async function refreshBundle() {
+  try {
+    await list.refresh();
+    setNetwork(true);
+  } catch {
+    /* keep the list we have */
+  }
+  showBundle();
+}
+
+async function sync() {
+  if (!navigator.onLine) return;
+  const before = await queue.count().catch(() => 0);
+  if (!before) return;
+  const left = await syncQueue(postScan);
+  setNetwork(left < before || left === 0);
+  await showUnsynced();
+}
+
+// --- a scan ------------------------------------------------------------------------
+
+async function answerOnline(scan) {
+  if (!navigator.onLine) return null;
+  try {
+    const response = await postScan(scan);
+    if (response.ok) {
+      setNetwork(true);
+      return await response.json();
+    }
+  } catch {
+    /* network error or timeout: answer locally */
+  }
+  setNetwork(false);
+  return null;
+}
+
+async function answerLocally(scan) {
+  const { verdict, admit } = await list.decide(scan.code, scan.door);
+  if (admit) {
+    await queue.add({ ...scan, scanned_at: new Date().toISOString() });
+    await showUnsynced();
+  }
+  return { ...verdict, offline: true };
+}
+
+async function onCode(code) {
+  const now = Date.now();
+  const repeat = code === state.lastCode && now - state.lastSeen < DEDUP_MS;
+  if (code === state.lastCode) state.lastSeen = now;
+  if (repeat || state.busy) return;
+  state.busy = true;
+  state.lastCode = code;
+  state.lastSeen = now;
+  try {
+    const scan = { code, event: SLUG, door: door(), client_id: crypto.randomUUID(), device: device() };
+    let verdict = await answerOnline(scan);
+    if (verdict && verdict.result === "ok") list.remember(code, verdict).catch(() => {});
+    verdict = verdict || (await answerLocally(scan));
+    showVerdict(verdict);
+  } finally {
+    state.busy = false;
+  }
+}
+
+// --- the verdict ------------------------------------------------------------------
+
+const TONE = { ok: "ok", already_checked_in: "warn" };
+
+function detailOf(verdict) {
+  if (verdict.result === "ok") return verdict.attendee?.slot ? t("slot", { slot: slotText(verdict.attendee.slot) }) : "";
+  if (verdict.result !== "already_checked_in") return "";
+  if (!verdict.first_checked_in_at) return t("first_unknown");
+  const time = clock(verdict.first_checked_in_at);
+  return verdict.first_door ? t("first_at_door", { time, door: verdict.first_door }) : t("first_at", { time });
+}
+
+function fill(id, text) {
+  const el = $(id);
+  el.textContent = text || "";
+  el.hidden = !text;
+}
+
+function showVerdict(verdict) {
+  const tone = TONE[verdict.result] || "bad";
+  const panel = $("scanner-verdict");
+  const name = verdict.attendee?.name || (verdict.unlisted ? t("not_in_list") : "");
+  const access = verdict.result === "ok" && verdict.attendee?.access_needs;
+  panel.dataset.result = verdict.result;
+  panel.dataset.tone = tone;
+  $("verdict-mark").textContent = { ok: "✓", warn: "!", bad: "✗" }[tone];
+  $("verdict-title").textContent = t(verdict.result);
+  fill("verdict-name", name);
+  fill("verdict-access", access ? `${t("access_needs")}: ${access}` : "");
+  fill("verdict-detail", detailOf(verdict));
+  fill("verdict-note", verdict.offline && verdict.result === "ok" ? t("offline_note") : "");
+  panel.hidden = false;
+  $("scanner-announce").textContent = [t(verdict.result), name, access ? `${t("access_needs")}: ${access}` : "", detailOf(verdict)].filter(Boolean).join(". ");
+  signal(tone);
+  clearTimeout(state.hideTimer);
+  state.hideTimer = setTimeout(hideVerdict, tone === "ok" ? SHOW_OK_MS : SHOW_REFUSAL_MS);
+}
+
+function hideVerdict() {
+  clearTimeout(state.hideTimer);
+  $("scanner-verdict").hidden = true;
+}
+
+// Distinct sounds and buzzes, so the door need not look at the screen.
+function signal(tone) {
+  const pattern = { ok: [80], warn: [80, 60, 80], bad: [300] }[tone];
+  if (navigator.vibrate) navigator.vibrate(pattern);
+  const audio = state.audio;
+  if (!audio) return;
+  const notes = { ok: [[880, 0, 0.09], [1320, 0.1, 0.12]], warn: [[660, 0, 0.12], [660, 0.18, 0.12]], bad: [[220, 0, 0.4]] }[tone];
+  for (const [frequency, start, length] of notes) {
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.type = tone === "bad" ? "square" : "sine";
+    osc.frequency.value = frequency;
+    gain.gain.value = 0.2;
+    osc.connect(gain).connect(audio.destination);
+    osc.start(audio.currentTime + start);
+    osc.stop(audio.currentTime + start + length);
+  }
+}
+
+// --- the camera ------------------------------------------------------------------------
+
+let readBarcodes = null;
+
+async function loadDecoder() {
+  if (readBarcodes) return readBarcodes;
+  const zxing = await import("/static/build/zxing/reader/index.js");
+  // Served from our own origin (the package's default is a CDN), so it works offline.
+  zxing.prepareZXingModule({
+    overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? "/static/build/zxing/zxing_reader.wasm" : prefix + path) },
+  });
+  readBarcodes = zxing.readBarcodes;
+  return readBarcodes;
+}
+
+async function startCamera() {
+  const video = $("scanner-video");
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+    });
+  } catch (error) {
+    showProblem(error);
+    return;
+  }
+  video.srcObject = state.stream;
+  await video.play().catch(() => {});
+  setUpTorch(state.stream.getVideoTracks()[0]);
+  state.running = true;
+  decodeLoop(await loadDecoder());
+}
+
+function stopCamera() {
+  state.running = false;
+  if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
+  state.stream = null;
+}
+
+function showProblem(error) {
+  const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
+  const missing = error && (error.name === "NotFoundError" || error.name === "OverconstrainedError");
+  $("scanner-problem-title").textContent = denied ? t("denied") : missing ? t("no_camera") : t("camera_error");
+  $("scanner-denied-help").hidden = !denied;
+  $("scanner-camera").hidden = true;
+  $("scanner-problem").hidden = false;
+  $("scanner-announce").textContent = $("scanner-problem-title").textContent;
+}
+
+function setUpTorch(track) {
+  const button = $("scanner-torch");
+  const capabilities = track && track.getCapabilities ? track.getCapabilities() : {};
+  button.hidden = !capabilities.torch;
+  button.onclick = async () => {
+    state.torch = !state.torch;
+    try {
+      await track.applyConstraints({ advanced: [{ torch: state.torch }] });
+    } catch {
+      state.torch = false;
+    }
+    button.setAttribute("aria-pressed", String(state.torch));
+    button.textContent = state.torch ? t("torch_off") : t("torch_on");
+  };
+}
+
+function decodeLoop(read) {
+  const video = $("scanner-video");
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  const options = { formats: ["QRCode"], maxNumberOfSymbols: 1, tryHarder: true };
+  const tick = async () => {
+    if (!state.running) return;
+    if (video.readyState >= 2 && video.videoWidth) {
+      const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      try {
+        const results = await read(context.getImageData(0, 0, canvas.width, canvas.height), options);
+        const hit = results.find((r) => r.isValid && r.text);
+        if (hit) await onCode(hit.text);
+      } catch {
+        /* a frame that fails to decode is simply skipped */
+      }
+    }
+    setTimeout(tick, 40);
+  };
+  tick();
+}
+
+// --- set-up ----------------------------------------------------------------------------
+
+function showDoor() {
+  $("scanner-door-label").textContent = door() ? t("door", { door: door() }) : "";
+}
+
+function askForDoor() {
+  stopCamera();
+  $("scanner-camera").hidden = true;
+  $("scanner-controls").hidden = true;
+  $("scanner-setup").hidden = false;
+  $("scanner-door").value = door();
+  $("scanner-door").focus();
+}
+
+async function start(event) {
+  event.preventDefault();
+  const name = $("scanner-door").value.trim().slice(0, 80);
+  if (!name) {
+    $("scanner-door").focus();
+    return;
+  }
+  localStorage.setItem(doorKey, name);
+  showDoor();
+  // A tap is what lets the page make sounds (browsers' autoplay rule).
+  const Audio = window.AudioContext || window.webkitAudioContext;
+  state.audio = state.audio || (Audio ? new Audio() : null);
+  $("scanner-setup").hidden = true;
+  $("scanner-problem").hidden = true;
+  $("scanner-camera").hidden = false;
+  $("scanner-controls").hidden = false;
+  await startCamera();
+}
+
+function wire() {
+  root.classList.add("app-scanner--live");
+  document.body.classList.add("app-scanner-page");
+  $("scanner-setup").hidden = false;
+  $("scanner-door").value = door();
+  $("scanner-setup").addEventListener("submit", start);
+  $("scanner-change-door").addEventListener("click", askForDoor);
+  $("scanner-verdict").addEventListener("click", hideVerdict);
+  document.addEventListener("keydown", (e) => e.key === "Escape" && hideVerdict());
+  window.addEventListener("online", () => { setNetwork(true); sync(); refreshBundle(); });
+  window.addEventListener("offline", () => setNetwork(false));
+  setInterval(refreshBundle, BUNDLE_EVERY_MS);
+  setInterval(sync, SYNC_EVERY_MS);
+}
+
+async function main() {
+  wire();
+  showDoor();
+  setNetwork(navigator.onLine);
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/door/sw.js", { scope: "/door/" }).catch(() => {});
+  await list.load();
+  showBundle();
+  await showUnsynced();
+  await refreshBundle();
+  await sync();
+  loadDecoder().catch(() => {}); // warm the decoder (and the service worker's cache) early
+}
+
+main();
