@@ -5,8 +5,10 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cachetools import TTLCache
 from litestar import MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
@@ -23,7 +25,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairground.accounts import Principal, get_principal, principal_for_token
+from fairground.accounts import Principal, get_principal, principal_for_token, sha256
 from fairground.errors import DomainError, Throttled
 from fairground.settings import Settings
 
@@ -61,18 +63,35 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             scheme, _, token = header.partition(" ")
             principal = None
             if scheme.lower() == "bearer" and token.strip():
-                principal = await principal_for_token(token.strip())
+                key = f"token:{sha256(token.strip())}"
+                principal = await _cached(key, lambda: principal_for_token(token.strip()))
             if principal is None:
                 raise NotAuthorizedException("The API token is missing, malformed or revoked")
-            return AuthenticationResult(user=principal, auth="token")
+            return AuthenticationResult(user=principal, auth=key)
         session = connection.scope.get("session")
         user_id = session.get("uid") if isinstance(session, dict) else None
         if not isinstance(user_id, int):
             return AuthenticationResult(user=None, auth=None)
-        principal = await get_principal(user_id)
+        key = f"session:{connection.cookies.get('fg_session', '')}:{user_id}"
+        principal = await _cached(key, lambda: get_principal(user_id))
         if principal is not None and is_api(connection):
             _check_api_csrf(connection)
-        return AuthenticationResult(user=principal, auth="session" if principal else None)
+        return AuthenticationResult(user=principal, auth=key if principal else None)
+
+
+# Who a credential belongs to, for a few seconds: a busy door sends many requests
+# with one token or session. Keyed by the credential (random), never by user id,
+# so nothing carries over to another sign-in.
+_principals: TTLCache[str, Principal | None] = TTLCache(maxsize=4096, ttl=10)
+
+
+async def _cached(key: str, load: Callable[[], Awaitable[Principal | None]]) -> Principal | None:
+    if key in _principals:
+        return _principals[key]
+    principal = await load()
+    if principal is not None:
+        _principals[key] = principal
+    return principal
 
 
 def _check_api_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> None:

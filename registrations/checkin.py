@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
+from cachetools import TTLCache
 
 from events.services import get_event
+from events.tables import Slot
 from fairground import timefmt
 from fairground.db import write_transaction
 from fairground.errors import NotFound
@@ -99,9 +101,43 @@ async def _admit(
             {Registration.checked_in_at: at, Registration.checked_in_door: door[:80]}
         )
         .where(condition)
-        .returning(Registration.id)
+        .returning(*_ADMITTED_COLUMNS)
     )
     return rows[0] if rows else None
+
+
+# What the "ok" screen shows comes back from the admitting UPDATE itself; the
+# slot's times come from a small cache (they change rarely; display only).
+_ADMITTED_COLUMNS = (
+    Registration.id,
+    Registration.name,
+    Registration.reference,
+    Registration.access_needs,
+    Registration.checked_in_at,
+    Registration.checked_in_door,
+    Registration.slot,
+)
+_slot_times: TTLCache[int, Row] = TTLCache(maxsize=1024, ttl=60)
+
+
+async def _with_slot(row: Row) -> Row:
+    slot_id = row.get("slot")
+    if not slot_id:
+        return row
+    if slot_id not in _slot_times:
+        slot = (
+            await Slot.select(Slot.starts_at, Slot.ends_at, Slot.event.timezone)
+            .where(Slot.id == slot_id)
+            .first()
+        )
+        _slot_times[slot_id] = slot or {}
+    slot = _slot_times[slot_id]
+    return {
+        **row,
+        "slot.starts_at": slot.get("starts_at"),
+        "slot.ends_at": slot.get("ends_at"),
+        "event.timezone": slot.get("event.timezone"),
+    }
 
 
 async def _registration(registration_id: int) -> Row | None:
@@ -134,9 +170,9 @@ def _refusal(row: Row | None, event_id: int, code: str | None) -> Row:
 async def _verdict(
     event_id: int, registration_id: int, scan: Scan, code: str | None, now: datetime
 ) -> Row:
-    if await _admit(event_id, registration_id, scan.door, scan.scanned_at or now, code):
-        row = await _registration(registration_id)
-        assert row is not None
+    admitted = await _admit(event_id, registration_id, scan.door, scan.scanned_at or now, code)
+    if admitted:
+        row = await _with_slot(admitted)
         return {
             "result": "ok",
             "attendee": _attendee(row),
@@ -207,13 +243,12 @@ async def check_in(scan: Scan) -> Row:
     now = datetime.now(UTC)
     try:
         async with write_transaction():
-            earlier = await _replay(scan.client_id)
-            if earlier is not None:
-                return earlier
             verdict, registration_id = await _decide(event_id, scan, now)
             await _log(event_id, registration_id, scan, verdict, now)
     except UNIQUE_ERRORS:
-        # The same client_id raced itself (PostgreSQL): the winner's answer stands.
+        # A client_id seen before: the log's unique index refuses the second row and
+        # the whole transaction rolls back, so the retry has no effect of its own and
+        # gets the first answer. (Cheaper than looking the client_id up every scan.)
         earlier = await _replay(scan.client_id)
         if earlier is None:
             raise
