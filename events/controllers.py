@@ -46,9 +46,13 @@ class PublicEventController(Controller):
         if slug.endswith(".ics"):  # the feed lives at /events/<slug>.ics (API.md)
             return await self._feed(request, slug.removesuffix(".ics"))
         event = await _visible_event(request, slug)
+        extras: dict[str, Any] = {}
+        for extra in services.PAGE_EXTRAS:
+            extras.update(await extra(event["id"], request.query_params.get("job_family")))
         return page(
             request,
             "events/event.html",
+            **extras,
             event=event,
             slots=await services.get_slots(event["id"]),
             counts=await services.counts(event["id"]),

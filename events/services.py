@@ -56,6 +56,9 @@ async def _default_counts(event_id: int) -> Counts:
 
 
 COUNT_PROVIDER: list[Callable[[int], Awaitable[Counts]]] = [_default_counts]
+# More for the public event page from apps above this one (the exhibitor
+# directory): each gets (event id, the job_family filter) and returns context.
+PAGE_EXTRAS: list[Callable[[int, str | None], Awaitable[dict[str, Any]]]] = []
 
 
 def normalise_postcode(raw: str, field: str) -> str:

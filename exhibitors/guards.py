@@ -36,6 +36,22 @@ async def staff_of_exhibitor(
         raise PermissionDeniedException("You can only see your own exhibitor's stand")
 
 
+async def organiser_of_exhibitor(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Organisers of the event of the exhibitor named by `exhibitor_id` (not its staff)."""
+    principal = current_principal(connection)
+    row = (
+        await Exhibitor.select(Exhibitor.event.organisation)
+        .where(Exhibitor.id == int(connection.path_params["exhibitor_id"]))
+        .first()
+    )
+    if row is None:
+        raise NotFound("There is no exhibitor at this address", code="exhibitor_not_found")
+    if not is_organiser_of(principal, row["event.organisation"]):
+        raise PermissionDeniedException("Only this event's organisers can decide applications")
+
+
 async def exhibitors_for_user(user_id: int) -> list[dict[str, Any]]:
     ids = [
         r["exhibitor"]
@@ -47,6 +63,7 @@ async def exhibitors_for_user(user_id: int) -> list[dict[str, Any]]:
         return []
     return await Exhibitor.select(
         Exhibitor.id,
+        Exhibitor.event,
         Exhibitor.status,
         Exhibitor.organisation.name,
         Exhibitor.event.title,
@@ -54,4 +71,4 @@ async def exhibitors_for_user(user_id: int) -> list[dict[str, Any]]:
     ).where(Exhibitor.id.is_in(ids))
 
 
-__all__ = ["Event", "exhibitors_for_user", "staff_of_exhibitor"]
+__all__ = ["Event", "exhibitors_for_user", "organiser_of_exhibitor", "staff_of_exhibitor"]

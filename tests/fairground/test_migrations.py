@@ -25,6 +25,10 @@ EXPECTED = {
     "registration",
     "exhibitor",
     "exhibitor_staff",
+    "vacancy",
+    "stand",
+    "stand_allocation",
+    "check_in",
 }
 
 
