@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent
 def _routes() -> list[Any]:
     from events.controllers import ROUTES as EVENT_ROUTES
     from exhibitors.controllers import ROUTES as EXHIBITOR_ROUTES
+    from exhibitors.leads.controllers import ROUTES as LEAD_ROUTES
     from fairground.controllers import ROUTES as PLATFORM_ROUTES
     from registrations.controllers import ROUTES as REGISTRATION_ROUTES
 
@@ -47,7 +48,14 @@ def _routes() -> list[Any]:
         include_in_schema=False,
         send_as_attachment=False,
     )
-    return [*PLATFORM_ROUTES, *EVENT_ROUTES, *REGISTRATION_ROUTES, *EXHIBITOR_ROUTES, static]
+    return [
+        *PLATFORM_ROUTES,
+        *EVENT_ROUTES,
+        *REGISTRATION_ROUTES,
+        *EXHIBITOR_ROUTES,
+        *LEAD_ROUTES,
+        static,
+    ]
 
 
 def _rate_limit(settings: Settings) -> list[Any]:

@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "events.piccolo_app",
         "registrations.piccolo_app",
         "exhibitors.piccolo_app",
+        "exhibitors.leads.piccolo_app",
     ]
 )

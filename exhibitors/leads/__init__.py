@@ -1,0 +1,1 @@
+"""Leads: captured at stands and after the fair, routed to councils with consent."""

@@ -1,0 +1,18 @@
+"""Leads routes: the JSON API and the pages of every audience."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exhibitors.leads.api import ROUTES as API_ROUTES
+from exhibitors.leads.attendee_pages import AttendeeLeadController, ErasedController
+from exhibitors.leads.council_pages import CouncilLeadsController
+from exhibitors.leads.organiser_pages import OrganiserLeadsController
+
+ROUTES: list[Any] = [
+    *API_ROUTES,
+    AttendeeLeadController,
+    ErasedController,
+    CouncilLeadsController,
+    OrganiserLeadsController,
+]
