@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +36,12 @@ from registrations.validation import (
 Row = dict[str, Any]
 # Validation lives in registrations.validation; callers know it as part of this service.
 __all__ = ["MESSAGES", "RegistrationInput", "RegistrationResult", "validate_registration"]
+
+# Awaited with the registration id, inside the transaction, whenever an attendee's
+# consent_councils or interests change; apps above this one (leads) register here,
+# since registrations must not import them.
+ConsentHook = Callable[[int], Awaitable[None]]
+CONSENT_HOOKS: list[ConsentHook] = []
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U/V pairs to misread
 UNIQUE_ERRORS = (UniqueViolationError, sqlite3.IntegrityError)
@@ -263,6 +270,7 @@ async def _reregister(existing: Row, event: Row, data: RegistrationInput, slot: 
                 await _release_place(event["id"], data.slot_id)
             raise Conflict("This email address is already registered", code="already_registered")
         row = rows[0]
+        await consent_changed(row["id"])
         if data.access_needs:
             await _request_access(row, event)
         if fresh:
@@ -271,6 +279,13 @@ async def _reregister(existing: Row, event: Row, data: RegistrationInput, slot: 
         else:
             await emails.send_waitlisted_email(row, event, slot)
     return row
+
+
+async def consent_changed(registration_id: int) -> None:
+    """Tell the apps above (CONSENT_HOOKS) that this attendee's consent or interests
+    changed; call inside the transaction that changed them."""
+    for hook in CONSENT_HOOKS:
+        await hook(registration_id)
 
 
 # ---------------------------------------------------------------- reading

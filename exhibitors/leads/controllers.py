@@ -8,6 +8,7 @@ from exhibitors.leads.api import ROUTES as API_ROUTES
 from exhibitors.leads.attendee_pages import AttendeeLeadController, ErasedController
 from exhibitors.leads.council_pages import CouncilLeadsController
 from exhibitors.leads.organiser_pages import OrganiserLeadsController
+from exhibitors.leads.stand_pages import StandLeadsController, StandServiceWorkerController
 
 ROUTES: list[Any] = [
     *API_ROUTES,
@@ -15,4 +16,6 @@ ROUTES: list[Any] = [
     ErasedController,
     CouncilLeadsController,
     OrganiserLeadsController,
+    StandLeadsController,
+    StandServiceWorkerController,
 ]

@@ -32,6 +32,7 @@ from exhibitors.leads.tables import (
 from fairground.accounts import organisation_id_for_council
 from fairground.db import write_transaction
 from fairground.tables import Organisation
+from registrations.services import CONSENT_HOOKS, ConsentHook
 from registrations.tables import Registration
 
 Row = dict[str, Any]
@@ -283,3 +284,15 @@ async def unsubscribe(event_id: int, subscription_id: int) -> None:
             (CouncilJobFamily.id == subscription_id) & (CouncilJobFamily.event == event_id)
         )
         await Lead.update({Lead.route_due: True}).where(Lead.event == event_id)
+
+
+def _install(hooks: list[ConsentHook], hook: ConsentHook) -> None:
+    """Once per process, even if this module is imported again (a reload in tests)."""
+    name = (hook.__module__, hook.__name__)
+    hooks[:] = [h for h in hooks if (h.__module__, h.__name__) != name]
+    hooks.append(hook)
+
+
+# The app and the worker both import this module (controllers and tasks), so a
+# re-registration with other consent routes the attendee's leads again.
+_install(CONSENT_HOOKS, mark_registration_for_routing)

@@ -195,12 +195,14 @@ async def capture_lead(exhibitor_id: int, data: LeadIn, user_id: int | None) -> 
     return Captured(lead_out(lead, registration), created)
 
 
-async def leads_for_exhibitor(exhibitor_id: int) -> list[LeadOut]:
-    """This exhibitor's leads, newest first."""
+async def _exhibitor_leads(exhibitor_id: int) -> list[tuple[Row, Row]]:
+    """(lead, registration) pairs of this exhibitor, newest first; each lead has
+    `captured_by_name`, the staff member who scanned it (None once they are gone)."""
     leads = (
-        await Lead.select()
+        await Lead.select(*Lead.all_columns(), Lead.captured_by.name.as_alias("captured_by_name"))
         .where(Lead.exhibitor == exhibitor_id)
         .order_by(Lead.updated_at, ascending=False)
+        .order_by(Lead.id, ascending=False)
         .output(load_json=True)
     )
     ids = [lead["registration"] for lead in leads]
@@ -209,4 +211,23 @@ async def leads_for_exhibitor(exhibitor_id: int) -> list[LeadOut]:
         if ids
         else {}
     )
-    return [lead_out(lead, registrations[lead["registration"]]) for lead in leads]
+    return [(lead, registrations[lead["registration"]]) for lead in leads]
+
+
+async def leads_for_exhibitor(exhibitor_id: int) -> list[LeadOut]:
+    """This exhibitor's leads, newest first."""
+    return [lead_out(lead, reg) for lead, reg in await _exhibitor_leads(exhibitor_id)]
+
+
+async def exhibitor_lead_rows(exhibitor_id: int) -> list[Row]:
+    """This exhibitor's leads for its own page: what `lead_out` lets it see (contact
+    details only with stand consent), with who captured each and when."""
+    return [
+        {
+            "lead": lead_out(lead, reg),
+            "captured_at": lead["captured_at"],
+            "updated_at": lead["updated_at"],
+            "captured_by": lead["captured_by_name"],
+        }
+        for lead, reg in await _exhibitor_leads(exhibitor_id)
+    ]

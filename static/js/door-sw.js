@@ -6,7 +6,7 @@
 // network fails or is slower than a few seconds. The API is never cached:
 // the scanner answers offline from its own signed bundle in IndexedDB.
 
-const CACHE = "fairground-door-v1";
+const CACHE = "fairground-door-v2";
 const NETWORK_TIMEOUT_MS = 3000;
 const PRECACHE = [
   "/static/build/app.css",
@@ -14,6 +14,7 @@ const PRECACHE = [
   "/static/js/app.js",
   "/static/js/scanner.js",
   "/static/js/door-offline.js",
+  "/static/js/qr-camera.js",
   "/static/build/zxing/reader/index.js",
   "/static/build/zxing/share.js",
   "/static/build/zxing/zxing_reader.wasm",

@@ -1,9 +1,11 @@
 // The door scanner (templates/registrations/door/scan.html): rear camera,
-// continuous QR decoding with zxing-wasm, a full-screen verdict with sound and
+// continuous QR decoding with zxing-wasm (static/js/qr-camera.js, shared with
+// the stand scanner), a full-screen verdict with sound and
 // vibration, and an offline fallback (static/js/door-offline.js) that answers
 // from the signed offline bundle and queues scans until the network is back.
 
 import { OfflineList, queue, syncQueue } from "/static/js/door-offline.js";
+import { QrCamera, cameraProblem, csrfToken, loadDecoder } from "/static/js/qr-camera.js";
 
 const root = document.getElementById("scanner");
 const TEXTS = JSON.parse(document.getElementById("scanner-texts").textContent);
@@ -15,11 +17,10 @@ const SHOW_REFUSAL_MS = 2500; // a refusal needs a moment longer to read
 const POST_TIMEOUT_MS = 4000;
 const BUNDLE_EVERY_MS = 60_000;
 const SYNC_EVERY_MS = 15_000;
-const MAX_WIDTH = 640; // decode at most this many pixels across: fast, and enough for a QR
 
 const $ = (id) => document.getElementById(id);
 const list = new OfflineList(SLUG);
-const state = { stream: null, running: false, busy: false, lastCode: "", lastSeen: 0, networkOk: true, audio: null, torch: false, hideTimer: 0 };
+const state = { busy: false, lastCode: "", lastSeen: 0, networkOk: true, audio: null, hideTimer: 0 };
 
 function t(key, values = {}) {
   return (TEXTS[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
@@ -82,11 +83,6 @@ function showBundle() {
 }
 
 // --- talking to the server ----------------------------------------------------------
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function postScan(scan) {
   return fetch("/api/v1/checkins", {
@@ -224,94 +220,41 @@ function signal(tone) {
   }
 }
 
-// --- the camera ------------------------------------------------------------------------
+// --- the camera (static/js/qr-camera.js) ---------------------------------------------
 
-let readBarcodes = null;
-
-async function loadDecoder() {
-  if (readBarcodes) return readBarcodes;
-  const zxing = await import("/static/build/zxing/reader/index.js");
-  // Served from our own origin (the package's default is a CDN), so it works offline.
-  zxing.prepareZXingModule({
-    overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? "/static/build/zxing/zxing_reader.wasm" : prefix + path) },
-  });
-  readBarcodes = zxing.readBarcodes;
-  return readBarcodes;
-}
+const camera = new QrCamera($("scanner-video"), onCode);
 
 async function startCamera() {
-  const video = $("scanner-video");
   try {
-    state.stream = await navigator.mediaDevices.getUserMedia({
-      audio: false,
-      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
-    });
+    await camera.start();
   } catch (error) {
     showProblem(error);
     return;
   }
-  video.srcObject = state.stream;
-  await video.play().catch(() => {});
-  setUpTorch(state.stream.getVideoTracks()[0]);
-  state.running = true;
-  decodeLoop(await loadDecoder());
+  setUpTorch();
 }
 
 function stopCamera() {
-  state.running = false;
-  if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
-  state.stream = null;
+  camera.stop();
 }
 
 function showProblem(error) {
-  const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
-  const missing = error && (error.name === "NotFoundError" || error.name === "OverconstrainedError");
-  $("scanner-problem-title").textContent = denied ? t("denied") : missing ? t("no_camera") : t("camera_error");
-  $("scanner-denied-help").hidden = !denied;
+  const problem = cameraProblem(error);
+  $("scanner-problem-title").textContent = t(problem);
+  $("scanner-denied-help").hidden = problem !== "denied";
   $("scanner-camera").hidden = true;
   $("scanner-problem").hidden = false;
   $("scanner-announce").textContent = $("scanner-problem-title").textContent;
 }
 
-function setUpTorch(track) {
+function setUpTorch() {
   const button = $("scanner-torch");
-  const capabilities = track && track.getCapabilities ? track.getCapabilities() : {};
-  button.hidden = !capabilities.torch;
+  button.hidden = !camera.hasTorch;
   button.onclick = async () => {
-    state.torch = !state.torch;
-    try {
-      await track.applyConstraints({ advanced: [{ torch: state.torch }] });
-    } catch {
-      state.torch = false;
-    }
-    button.setAttribute("aria-pressed", String(state.torch));
-    button.textContent = state.torch ? t("torch_off") : t("torch_on");
+    const on = await camera.toggleTorch();
+    button.setAttribute("aria-pressed", String(on));
+    button.textContent = on ? t("torch_off") : t("torch_on");
   };
-}
-
-function decodeLoop(read) {
-  const video = $("scanner-video");
-  const canvas = document.createElement("canvas");
-  const context = canvas.getContext("2d", { willReadFrequently: true });
-  const options = { formats: ["QRCode"], maxNumberOfSymbols: 1, tryHarder: true };
-  const tick = async () => {
-    if (!state.running) return;
-    if (video.readyState >= 2 && video.videoWidth) {
-      const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
-      canvas.width = Math.round(video.videoWidth * scale);
-      canvas.height = Math.round(video.videoHeight * scale);
-      context.drawImage(video, 0, 0, canvas.width, canvas.height);
-      try {
-        const results = await read(context.getImageData(0, 0, canvas.width, canvas.height), options);
-        const hit = results.find((r) => r.isValid && r.text);
-        if (hit) await onCode(hit.text);
-      } catch {
-        /* a frame that fails to decode is simply skipped */
-      }
-    }
-    setTimeout(tick, 40);
-  };
-  tick();
 }
 
 // --- set-up ----------------------------------------------------------------------------
