@@ -1,73 +1,23 @@
 // The stand scanner's service worker, served as /exhibitor/sw.js (scope
-// /exhibitor/) by exhibitors/leads/stand_pages.py: the door's (door-sw.js) for
-// the stands. It keeps the scanner page, its scripts, styles and the QR decoder,
-// so a scanner reloaded without a network still opens and queues leads.
-//
-// Network first (a deploy reaches the stands at once), the cache when the
-// network fails or is slower than a few seconds. The API is never cached.
+// /exhibitor/) by exhibitors/leads/stand_pages.py; leads are queued offline in
+// IndexedDB by offline-queue.js, this keeps the page itself.
 
-const CACHE = "fairground-stand-v1";
-const NETWORK_TIMEOUT_MS = 3000;
+const CACHE = "fairground-stand-v2";
+const CACHE_FAMILY = "fairground-stand-";
+const SCANNER_PAGE = /^\/exhibitor\/\d+\/scan$/;
 const PRECACHE = [
   "/static/build/app.css",
   "/static/build/govuk-frontend.min.js",
   "/static/js/app.js",
-  "/static/js/stand-scanner.js",
   "/static/js/qr-camera.js",
-  "/static/js/offline-queue.js",
   "/static/build/zxing/reader/index.js",
   "/static/build/zxing/share.js",
   "/static/build/zxing/zxing_reader.wasm",
   "/static/build/images/favicon.svg",
   "/static/build/images/favicon.ico",
+  "/static/js/scanner-sw-core.js",
+  "/static/js/stand-scanner.js",
+  "/static/js/offline-queue.js",
 ];
-const SCANNER_PAGE = /^\/exhibitor\/\d+\/scan$/;
 
-self.addEventListener("install", (event) => {
-  // One missing file must not stop the rest being kept.
-  event.waitUntil(caches.open(CACHE).then((cache) => Promise.allSettled(PRECACHE.map((url) => cache.add(url)))));
-  self.skipWaiting();
-});
-
-// The scanner page that registered this worker loaded before the worker existed.
-async function keepOpenScanners() {
-  const cache = await caches.open(CACHE);
-  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-  const pages = windows.map((c) => new URL(c.url)).filter((u) => SCANNER_PAGE.test(u.pathname));
-  await Promise.allSettled(pages.map((u) => cache.add(u.pathname)));
-}
-
-async function dropOldCaches() {
-  const names = await caches.keys();
-  await Promise.all(names.filter((n) => n.startsWith("fairground-stand-") && n !== CACHE).map((n) => caches.delete(n)));
-}
-
-self.addEventListener("activate", (event) => {
-  event.waitUntil(dropOldCaches().then(keepOpenScanners).then(() => self.clients.claim()));
-});
-
-function cacheable(request) {
-  const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return false;
-  return PRECACHE.includes(url.pathname) || SCANNER_PAGE.test(url.pathname);
-}
-
-async function networkFirst(request) {
-  const cache = await caches.open(CACHE);
-  try {
-    const response = await Promise.race([
-      fetch(request),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("slow network")), NETWORK_TIMEOUT_MS)),
-    ]);
-    if (response.ok) cache.put(request, response.clone());
-    return response;
-  } catch (error) {
-    const cached = await cache.match(request, { ignoreSearch: true });
-    if (cached) return cached;
-    throw error;
-  }
-}
-
-self.addEventListener("fetch", (event) => {
-  if (cacheable(event.request)) event.respondWith(networkFirst(event.request));
-});
+importScripts("/static/js/scanner-sw-core.js");
