@@ -28,6 +28,7 @@ from fairground.templating import environment
 from fairground.web import (
     EXCEPTION_HANDLERS,
     AuthMiddleware,
+    PathIdMiddleware,
     SecurityHeadersMiddleware,
     csrf_config,
 )
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[stop_engine],
         middleware=[
             SecurityHeadersMiddleware(hsts=settings.secure_cookies),
+            PathIdMiddleware(),
             *_rate_limit(settings),
             sessions.middleware,
             DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),

@@ -21,10 +21,30 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+from fairground.errors import Invalid
 
 _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
+
+
+NUL_DETAIL = "Text must not contain NUL characters"
+
+
+def refuse_nul(values: Any) -> None:
+    """No text we store or look up holds a NUL: PostgreSQL text cannot (the driver
+    raises), and no field of ours means one. Refused here as bad input, on both
+    engines, whichever form, API or import it came in through."""
+    for value in values:
+        if isinstance(value, QueryString):
+            refuse_nul(value.args)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise Invalid(NUL_DETAIL)
+        elif isinstance(value, list | tuple):
+            refuse_nul(value)
 
 
 class LoopPoolPostgresEngine(PostgresEngine):
@@ -58,6 +78,10 @@ class LoopPoolPostgresEngine(PostgresEngine):
             self._pools.pop(loop, None)
         else:
             self._pools[loop] = value
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        refuse_nul(querystring.args)
+        return await super().run_querystring(querystring, in_pool)
 
 
 class _KeepOpen:
@@ -116,6 +140,10 @@ class PersistentSQLiteEngine(SQLiteEngine):
         self._connections: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, aiosqlite.Connection]
         ] = weakref.WeakKeyDictionary()
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        refuse_nul(querystring.args)  # SQLite would keep it; the same rule as PostgreSQL
+        return await super().run_querystring(querystring, in_pool)
 
     async def shared_connection(self, role: str) -> aiosqlite.Connection:
         loop = asyncio.get_running_loop()

@@ -26,7 +26,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairground.accounts import Principal, get_principal, principal_for_token, sha256
-from fairground.errors import DomainError, Throttled
+from fairground.errors import DomainError, NotFound, Throttled
 from fairground.settings import Settings
 
 log = logging.getLogger("fairground")
@@ -212,6 +212,21 @@ CSP = (
     "connect-src 'self'; font-src 'self'; media-src 'self' blob:; worker-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
 )
+
+
+# Ids are SERIAL (32-bit on PostgreSQL): a larger number in a path names nothing,
+# and the database drivers raise on it rather than find no row.
+ID_RANGE = range(-(2**31), 2**31)
+
+
+class PathIdMiddleware(ASGIMiddleware):
+    """404 for an integer path parameter outside the id range, before any guard queries."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        params = scope.get("path_params") or {}
+        if any(isinstance(v, int) and v not in ID_RANGE for v in params.values()):
+            raise NotFound("There is nothing at this address")
+        await next_app(scope, receive, send)
 
 
 class SecurityHeadersMiddleware(ASGIMiddleware):

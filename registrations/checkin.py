@@ -206,7 +206,7 @@ async def _log(
             door=scan.door[:80],
             device=scan.device[:80],
             user=scan.user_id,
-            client_id=scan.client_id,
+            client_id=scan.client_id or None,  # "" is no client id, not a shared one
             scanned_at=scan.scanned_at or now,
             received_at=now,
             synced=scan.scanned_at is not None,
@@ -227,11 +227,15 @@ async def _decide(event_id: int, scan: Scan, now: datetime) -> tuple[Row, int | 
     if claims.event_id != event_id:
         row = await _registration(claims.registration_id)
         verdict: Row = {"result": "wrong_event"}
-        if row is not None:
-            verdict["attendee"] = {"name": row["name"], "reference": row["reference"]}
+        if row is None:  # signed, but for no registration we hold: nothing to link
+            return verdict, None
+        verdict["attendee"] = {"name": row["name"], "reference": row["reference"]}
         return verdict, claims.registration_id
     code = scan.code.strip()
-    return await _verdict(event_id, claims.registration_id, scan, code, now), claims.registration_id
+    verdict = await _verdict(event_id, claims.registration_id, scan, code, now)
+    # An invalid answer may be for a registration that does not exist: the log's
+    # foreign key would refuse it, so an invalid scan is logged by its code hash only.
+    return verdict, None if verdict["result"] == "invalid" else claims.registration_id
 
 
 async def check_in(scan: Scan) -> Row:
@@ -260,11 +264,17 @@ async def check_in_by_id(event_slug: str, registration_id: int, scan: Scan) -> R
     """Manual check-in from the attendee search: the same rules, without a code."""
     event_id = await event_id_for(event_slug)
     now = datetime.now(UTC)
-    async with write_transaction():
-        verdict = await _verdict(event_id, registration_id, scan, None, now)
-        if verdict["result"] == "wrong_event" or verdict["result"] == "invalid":
-            raise NotFound("No such attendee at this event", code="attendee_not_found")
-        await _log(event_id, registration_id, scan, verdict, now)
+    try:
+        async with write_transaction():
+            verdict = await _verdict(event_id, registration_id, scan, None, now)
+            if verdict["result"] == "wrong_event" or verdict["result"] == "invalid":
+                raise NotFound("No such attendee at this event", code="attendee_not_found")
+            await _log(event_id, registration_id, scan, verdict, now)
+    except UNIQUE_ERRORS:
+        earlier = await _replay(scan.client_id)  # a retry: see check_in
+        if earlier is None:
+            raise
+        return earlier
     return verdict
 
 

