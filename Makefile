@@ -57,7 +57,7 @@ test: install
 	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) node_modules static/build .pytest_cache .mypy_cache .ruff_cache

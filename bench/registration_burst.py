@@ -1,31 +1,33 @@
-"""Registration burst: N registrations against a capacity, 32 clients at once.
+"""Registration burst: N registrations against a capacity from C clients at once, verified.
 
     .venv/bin/python bench/registration_burst.py [--postgres] [-n 5000] [--capacity 2000]
+    .venv/bin/python bench/registration_burst.py --engines postgres --workers 2 -n 10000
+        (the fair opening: 10,000 people for 2,000 places, two web workers)
 
-For each engine (SQLite always, PostgreSQL with --postgres) it makes a fresh
-database, runs the migrations, starts the app under uvicorn (one worker,
-RATE_LIMIT_PER_MINUTE=0) on a free loopback port, and fires N registrations
-from C concurrent httpx clients at one event. Then it starts a bare Litestar
-app against the same database whose one endpoint does one comparable insert
-through Piccolo in the same kind of transaction (the ceiling), fires the same
-burst, and prints both side by side with the ratio. Loopback only; every run
-is bounded by --timeout seconds.
+For each engine it makes a fresh database, runs the migrations, starts the app
+(`--workers` uvicorn processes on one port, RATE_LIMIT_PER_MINUTE=0) and fires
+N registrations with distinct emails from C concurrent httpx clients (one
+kept-alive connection each, closed loop) at one event. Then a bare Litestar app
+on the same database, with the same number of workers, whose one endpoint does
+the equivalent capacity-guarded write (one conditional UPDATE of the event's
+count, one insert, one transaction) gets the same burst (the ceiling).
+
+It then verifies, straight from the database, and exits non-zero if any check
+fails: no 5xx, every request answered 201, exactly CAPACITY confirmed (the
+count and the rows), every 201 has its row with the status it was answered,
+the rest waitlisted, no row that was not answered, and (ours) one email per
+address in the outbox, of the kind the status calls for. Loopback only; each
+burst is bounded by --timeout seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,12 @@ from typing import Any
 import httpx
 import msgspec
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import common
+
+CEILING_APP = "bench.registration_burst:make_ceiling_app"
 
 # ---------------------------------------------------------------- the ceiling app
 
@@ -46,27 +51,34 @@ class Body(msgspec.Struct):
 
 
 def make_ceiling_app() -> Any:
-    """A bare Litestar app: parse a small JSON body, one insert, answer 201."""
+    """A bare Litestar app: parse a small JSON body, the capacity-guarded write, answer 201."""
     from litestar import Litestar, post
 
+    from events.tables import Event
     from fairground.db import start_engine, stop_engine, write_transaction
     from registrations.tables import Registration
 
     @post("/register/{event_id:int}")
     async def register(event_id: int, data: Body) -> dict[str, Any]:
-        token = secrets.token_urlsafe(32)
+        token, reference = secrets.token_urlsafe(32), secrets.token_hex(6)
         async with write_transaction():
-            rows = await Registration.insert(
+            taken = (
+                await Event.update({Event.confirmed_count: Event.confirmed_count + 1})
+                .where((Event.id == event_id) & (Event.confirmed_count < Event.capacity))
+                .returning(Event.id)
+            )
+            status = "confirmed" if taken else "waitlisted"
+            await Registration.insert(
                 Registration(
                     event=event_id,
-                    reference=secrets.token_hex(6),
+                    reference=reference,
                     manage_token=token,
                     name=data.name,
                     email=data.email,
-                    status="confirmed",
+                    status=status,
                 )
-            ).returning(Registration.id)
-        return {"id": rows[0]["id"], "manage_token": token}
+            )
+        return {"reference": reference, "status": status, "manage_token": token}
 
     return Litestar([register], on_startup=[start_engine], on_shutdown=[stop_engine])
 
@@ -75,16 +87,19 @@ def make_ceiling_app() -> Any:
 
 
 async def _setup(capacity: int) -> None:
-    """Reference data and three events (ours, a warm-up, the ceiling's); prints slug:id."""
+    """Reference data, the ticket key, three events (ours, a warm-up, the ceiling's);
+    prints slug:id for each."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     from events.services import create_event, get_event
     from fairground.seed import seed_reference_data
     from fairground.tables import Organisation
+    from registrations.tickets import public_keys
 
     result = await run_forwards(app_name="all")
     assert result.success, result.message
     await seed_reference_data()
+    public_keys()  # makes the signing key now, not in two workers at once
     org = await Organisation.insert(Organisation(name="Bench", kind="other")).returning(
         Organisation.id
     )
@@ -107,235 +122,177 @@ async def _setup(capacity: int) -> None:
     print(" ".join(ids))
 
 
-# ---------------------------------------------------------------- running things
+# ---------------------------------------------------------------- the burst
 
 
 @dataclass
 class Burst:
     label: str
-    seconds: float
-    latencies: list[float]
-    statuses: dict[int, int]
-    confirmed: int
-
-    @property
-    def ok(self) -> int:
-        return sum(n for code, n in self.statuses.items() if 200 <= code < 300)
-
-    @property
-    def rate(self) -> float:
-        return self.ok / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(int(len(ordered) * p), len(ordered) - 1)] * 1000
-
-    @property
-    def errors_5xx(self) -> int:
-        return sum(n for code, n in self.statuses.items() if code >= 500 or code == 0)
+    tally: common.Tally = field(default_factory=common.Tally)
+    answers: dict[str, str] = field(default_factory=dict)  # reference → status, per 201
+    usage: list[common.WorkerUsage] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(database_url: str, var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SMTP_URL",)}
-    env.update(
-        DATABASE_URL=database_url,
-        VAR_DIR=str(var_dir),
-        RATE_LIMIT_PER_MINUTE="0",
-        BASE_URL="http://127.0.0.1",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def _uvicorn(
-    app: str, port: int, env: dict[str, str], factory: bool = False
-) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if factory:
-        command.append("--factory")
-    return subprocess.Popen(command, cwd=ROOT, env=env)
-
-
-async def _wait_up(port: int, path: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                await client.get(f"http://127.0.0.1:{port}{path}")
-                return
-            except httpx.HTTPError:
-                await asyncio.sleep(0.2)
-    raise RuntimeError(f"server on port {port} did not start")
-
-
-async def _fire(
-    url: str, n: int, concurrency: int, seconds: float, prefix: str
-) -> tuple[float, list[float], dict[int, int]]:
-    """n POSTs from `concurrency` clients, each with its own connection, closed loop."""
+async def _fire(url: str, n: int, concurrency: int, seconds: float, prefix: str) -> Burst:
+    """n POSTs with distinct emails from `concurrency` clients, each one connection."""
     counter = iter(range(n))
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    deadline = time.monotonic() + seconds
+    burst = Burst(prefix)
 
-    async def client_loop() -> None:
-        async with httpx.AsyncClient(timeout=60) as client:
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        async with client:
             for i in counter:
                 if time.monotonic() > deadline:
                     return
-                body = {"name": f"Attendee {i}", "email": f"{prefix}{i}@example.org"}
+                body = {"name": f"Attendee {i}", "email": f"{prefix}-{i}@example.org"}
                 started = time.perf_counter()
                 try:
-                    code = (await client.post(url, json=body)).status_code
+                    response = await client.post(url, json=body)
                 except httpx.HTTPError:
-                    code = 0
-                latencies.append(time.perf_counter() - started)
-                statuses[code] = statuses.get(code, 0) + 1
+                    burst.tally.record(started, 0)
+                    continue
+                burst.tally.record(started, response.status_code)
+                if response.status_code == 201:
+                    answer = response.json()
+                    burst.answers[answer["reference"]] = answer["status"]
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client_loop() for _ in range(concurrency)))
-    return time.perf_counter() - started, latencies, statuses
-
-
-async def _confirmed(port: int, slug: str) -> int:
-    async with httpx.AsyncClient() as client:
-        body = (await client.get(f"http://127.0.0.1:{port}/api/v1/events/{slug}")).json()
-    return int(body["counts"]["confirmed"])
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    clients = common.clients(concurrency)
+    started, deadline = time.perf_counter(), time.monotonic() + seconds
+    await asyncio.gather(*(client_loop(client) for client in clients))
+    burst.tally.seconds = time.perf_counter() - started
+    return burst
 
 
-async def _run_app(args: argparse.Namespace, env: dict[str, str], slug: str, warmup: str) -> Burst:
-    port = free_port()
-    server = _uvicorn("app:app", port, env)
-    try:
-        await _wait_up(port, "/healthz")
-        warm = f"http://127.0.0.1:{port}/api/v1/events/{warmup}/registrations"
-        await _fire(warm, 50, 8, args.timeout, "warmup")  # another event: caches, connections
-        url = f"http://127.0.0.1:{port}/api/v1/events/{slug}/registrations"
-        seconds, latencies, statuses = await _fire(url, args.n, args.concurrency, args.timeout, "a")
-        confirmed = await _confirmed(port, slug)
-    finally:
-        _stop(server)
-    return Burst("fairground", seconds, latencies, statuses, confirmed)
+async def _run(
+    args: argparse.Namespace, env: dict[str, str], target: tuple[str, bool, str, str]
+) -> Burst:
+    """Start the app (or the ceiling), warm it up on another event, fire the burst."""
+    app, factory, url_path, warm_path = target
+    async with common.serve(app, args.workers, env, factory) as servers:
+        await _fire(servers.url(warm_path), 50, 8, args.timeout, "warmup")
+        label = "fairground" if app == "app:app" else "ceiling"
+        burst = await _fire(servers.url(url_path), args.n, args.concurrency, args.timeout, label)
+    burst.usage = servers.usage
+    return burst
 
 
-async def _run_ceiling(args: argparse.Namespace, env: dict[str, str], event_id: int) -> Burst:
-    port = free_port()
-    server = _uvicorn("bench.registration_burst:make_ceiling_app", port, env, factory=True)
-    try:
-        await _wait_up(port, "/")
-        url = f"http://127.0.0.1:{port}/register/{event_id}"
-        await _fire(url, 50, 8, args.timeout, "warmup")
-        seconds, latencies, statuses = await _fire(url, args.n, args.concurrency, args.timeout, "c")
-    finally:
-        _stop(server)
-    return Burst("ceiling", seconds, latencies, statuses, confirmed=-1)
+# ---------------------------------------------------------------- verification
+
+
+async def _outbox_problems(database_url: str, burst: Burst) -> list[str]:
+    """One email per address, of the kind its status calls for; no other email."""
+    rows = await common.query(
+        database_url,
+        "SELECT recipient, template, COUNT(*) FROM outbox_message "
+        f"WHERE recipient LIKE '{burst.label}-%' GROUP BY recipient, template",
+    )
+    per_address: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    for recipient, template, count in rows:
+        per_address[recipient] = per_address.get(recipient, 0) + count
+        kinds[template] = kinds.get(template, 0) + count
+    problems = []
+    doubled = sum(1 for count in per_address.values() if count > 1)
+    if doubled:
+        problems.append(f"{doubled} addresses have more than one email in the outbox")
+    if len(per_address) != len(burst.answers):
+        problems.append(f"{len(per_address)} addresses emailed for {len(burst.answers)} 201s")
+    expected = {
+        "registration_confirmation": sum(s == "confirmed" for s in burst.answers.values()),
+        "registration_waitlisted": sum(s == "waitlisted" for s in burst.answers.values()),
+    }
+    if kinds != {k: v for k, v in expected.items() if v}:
+        problems.append(f"outbox kinds {kinds}, expected {expected}")
+    return problems
+
+
+async def verify(
+    database_url: str, event_id: int, burst: Burst, args: argparse.Namespace
+) -> tuple[list[str], list[str]]:
+    """(problems, what held) for one burst, from the database."""
+    rows = dict(
+        await common.query(
+            database_url, f"SELECT reference, status FROM registration WHERE event = {event_id}"
+        )
+    )
+    ((counter,),) = await common.query(
+        database_url, f"SELECT confirmed_count FROM event WHERE id = {event_id}"
+    )
+    confirmed = sum(status == "confirmed" for status in rows.values())
+    waitlisted = sum(status == "waitlisted" for status in rows.values())
+    unmatched = sum(1 for ref, status in burst.answers.items() if rows.get(ref) != status)
+    created, answered = burst.tally.statuses[201], len(burst.answers)
+    errors = burst.tally.errors_5xx
+    checks = [
+        (errors == 0, f"{errors} 5xx (or no answer)"),
+        (created == args.n, f"{created} of {args.n} answered 201"),
+        (
+            confirmed == counter == args.capacity,
+            f"{confirmed} confirmed rows, count {counter}, capacity {args.capacity}",
+        ),
+        (unmatched == 0, f"{unmatched} 201s without their row and status"),
+        (len(rows) == answered, f"{len(rows)} rows for {answered} 201s"),
+        (
+            waitlisted == answered - args.capacity,
+            f"{waitlisted} waitlisted = the rest ({answered - args.capacity})",
+        ),
+    ]
+    if burst.label == "fairground":
+        outbox = await _outbox_problems(database_url, burst)
+        checks += [(False, text) for text in outbox]
+        if not outbox:
+            checks.append((True, f"outbox: one email per address ({answered}), none other"))
+    return [text for held, text in checks if not held], [text for held, text in checks if held]
 
 
 # ---------------------------------------------------------------- per engine
 
 
-async def _pg_database(name: str, create: bool) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def run_engine(engine: str, args: argparse.Namespace) -> tuple[Burst, Burst]:
-    tmp = Path(tempfile.mkdtemp(prefix=f"fairground-bench-{engine}-"))
-    pg_name = f"fairground_bench_{os.getpid()}"
-    if engine == "postgres":
-        await _pg_database(pg_name, create=True)
-        database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + pg_name
-    else:
-        database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = _env(database_url, tmp / "var")
-    try:
-        setup = subprocess.run(  # noqa: ASYNC221 - set-up, before any timing
-            [sys.executable, __file__, "--setup", "--capacity", str(args.capacity)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
+async def run_engine(engine: str, args: argparse.Namespace) -> bool:
+    async with common.database(engine, "burst") as (database_url, tmp):
+        env = common.bench_env(database_url, tmp / "var")
+        setup = await common.run_setup(
+            [__file__, "--setup", "--capacity", str(args.capacity)], env, limit=300
         )
-        ours, warmup, ceiling = setup.stdout.strip().splitlines()[-1].split()
-        app = await _run_app(args, env, ours.split(":")[0], warmup.split(":")[0])
-        bare = await _run_ceiling(args, env, int(ceiling.split(":")[1]))
-    finally:
-        if engine == "postgres":
-            await _pg_database(pg_name, create=False)
-        shutil.rmtree(tmp, ignore_errors=True)
-    return app, bare
+        ours, warmup, ceiling = (item.split(":") for item in setup.split()[-3:])
+        api = "/api/v1/events/{}/registrations"
+        app = await _run(args, env, ("app:app", False, api.format(ours[0]), api.format(warmup[0])))
+        target = (CEILING_APP, True, f"/register/{ceiling[1]}", f"/register/{warmup[1]}")
+        bare = await _run(args, env, target)
+        report(engine, app, bare, args)
+        ok = True
+        for burst, event_id in ((app, ours[1]), (bare, ceiling[1])):
+            print(f"{burst.label}:")
+            ok &= common.verdict_lines(*await verify(database_url, int(event_id), burst, args))
+    return ok
 
 
 def report(engine: str, app: Burst, bare: Burst, args: argparse.Namespace) -> None:
-    print(
-        f"\n{engine}: {args.n} registrations, capacity {args.capacity}, {args.concurrency} clients"
-    )
-    print(
-        f"{'':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'2xx':>6} {'5xx':>5} {'confirmed':>10}"
-    )
+    workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
+    print(f"\nregistration burst, {engine}, {workers}: {args.n} registrations, ", end="")
+    print(f"capacity {args.capacity}, {args.concurrency} clients")
+    print(f"{'':11} {common.LATENCY_HEADER}  statuses; web workers")
     for burst in (app, bare):
-        confirmed = str(burst.confirmed) if burst.confirmed >= 0 else "-"
-        print(
-            f"{burst.label:12} {burst.rate:8.0f} {burst.percentile(0.5):8.1f} "
-            f"{burst.percentile(0.99):8.1f} {burst.ok:6} {burst.errors_5xx:5} {confirmed:>10}"
-        )
-    ratio = app.rate / bare.rate if bare.rate else 0.0
-    print(f"ratio fairground/ceiling: {ratio:.0%}  (aim >= 40%); other statuses: {app.statuses}")
+        tally = burst.tally
+        print(f"{burst.label:11} {tally.latency_columns()}  {tally.histogram()}; ", end="")
+        print(common.usage_text(burst.usage))
+    print(f"ratio fairground/ceiling: {common.ratio(app.tally, bare.tally)}")
 
 
 async def main(args: argparse.Namespace) -> int:
-    engines = ["sqlite"] + (["postgres"] if args.postgres else [])
-    for engine in engines:
-        app, bare = await run_engine(engine, args)
-        report(engine, app, bare, args)
-    return 0
+    ok = True
+    for engine in common.engines_from(args):
+        ok &= await run_engine(engine, args)
+    return 0 if ok else 1
 
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", type=int, default=5000)
+    parser.add_argument("-n", type=int, default=5000, help="registrations to send")
     parser.add_argument("--capacity", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=32, help="clients at once")
+    parser.add_argument("--workers", type=int, default=1, help="web workers (ours and ceiling)")
+    parser.add_argument("--engines", help="comma-separated: sqlite,postgres (default sqlite)")
+    parser.add_argument("--postgres", action="store_true", help="= --engines sqlite,postgres")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per burst")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -344,7 +301,6 @@ def parse() -> argparse.Namespace:
 if __name__ == "__main__":
     options = parse()
     if options.setup:
-        sys.path.insert(0, str(ROOT))
-        asyncio.run(_setup(options.capacity))
+        asyncio.run(common.with_engine(_setup(options.capacity)))
         sys.exit(0)
-    sys.exit(asyncio.run(main(options)))
+    sys.exit(common.run_main(main(options)))
