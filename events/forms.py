@@ -12,6 +12,9 @@ from litestar.datastructures import FormMultiDict
 from fairground.errors import Invalid
 
 SLOT_ROWS = 4
+# A whole number as a form sends it: ASCII digits, few enough to be an id or a capacity
+# (str.isdigit() also takes "²", which int() refuses).
+ID_TEXT = re.compile(r"[0-9]{1,9}")
 TEXT_FIELDS = (
     "title",
     "slug",
@@ -34,6 +37,8 @@ def form_key(api_key: str) -> str:
     match = re.match(r"slots\[(\d+)\]\.(\w+)", api_key)
     if match:
         return f"slot_{int(match.group(1)) + 1}_{match.group(2)}"
+    if api_key == "venue.access_notes":  # the form's field has no "venue_" prefix
+        return "access_notes"
     return api_key.replace(".", "_")
 
 
@@ -72,14 +77,14 @@ def _slots(form: FormMultiDict, tz: str, errors: dict[str, str]) -> list[dict[st
                 "starts_at": start,
                 "ends_at": end,
                 "capacity": capacity or 0,
-                "id": int(raw_id) if raw_id.isdigit() else None,
+                "id": int(raw_id) if ID_TEXT.fullmatch(raw_id) else None,
             }
         )
     return slots
 
 
 def _whole_number(raw: str, name: str, label: str, errors: dict[str, str]) -> int | None:
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    if not ID_TEXT.fullmatch(raw) or not 1 <= int(raw) <= 100_000:
         errors[name] = f"Enter the {label} as a whole number from 1 to 100,000"
         return None
     return int(raw)

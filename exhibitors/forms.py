@@ -25,7 +25,7 @@ FORM_NAMES = {
     "needs.staff": "staff",
     "needs.notes": "notes",
 }
-VACANCY_KEY = re.compile(r"^vacancies\[(\d+)\]\.(title|job_family|url)$")
+VACANCY_KEY = re.compile(r"^vacancies\[(\d+)\]\.(title|job_family|url)\Z")
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:

@@ -24,7 +24,7 @@ MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 800
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
-NAME_RE = re.compile(r"^[0-9a-f]{32}\.png$")
+NAME_RE = re.compile(r"^[0-9a-f]{32}\.png\Z")
 
 
 def _refuse(message: str) -> Invalid:

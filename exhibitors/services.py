@@ -16,7 +16,7 @@ from exhibitors.applications import save_vacancies
 from exhibitors.queries import get_exhibitor, staff_of, stand_codes, vacancies_of
 from exhibitors.stands import allocate_stand, release_exhibitor, stand_by_code
 from exhibitors.tables import Exhibitor, ExhibitorStaff, Stand
-from exhibitors.validation import MAX_NAME, check_vacancies, clean_text
+from exhibitors.validation import MAX_NAME, check_vacancies
 from fairground.accounts import create_user, normalise_email, start_password_reset
 from fairground.audit import record_audit
 from fairground.db import write_transaction
@@ -24,6 +24,7 @@ from fairground.errors import Conflict, Invalid, NotFound
 from fairground.seed import job_families
 from fairground.settings import get_settings
 from fairground.tables import User
+from fairground.text import check_block, check_line
 
 Row = dict[str, Any]
 DECISIONS = {"approve": "approved", "waitlist": "waitlisted", "reject": "rejected"}
@@ -75,18 +76,18 @@ async def _invite_person(exhibitor: Row, name: str, email: str, strict: bool) ->
     return f"{get_settings().base_url}/password-reset/{started[1]}" if started else None
 
 
-def _check_decision(choice: Decision) -> str:
+def _check_decision(choice: Decision) -> tuple[str, str]:
+    """The new status and the message to send (a block of text, fairground.text)."""
+    errors: dict[str, str] = {}
     status = DECISIONS.get(choice.decision)
     if status is None:
-        message = "Choose approve, waitlist or reject"
-        raise Invalid(message, fields={"decision": message})
-    if choice.stand and status != "approved":
-        message = "Only an approved exhibitor can be given a stand"
-        raise Invalid(message, fields={"stand": message})
-    if len(choice.message) > MAX_MESSAGE:
-        message = f"The message must be {MAX_MESSAGE} characters or fewer"
-        raise Invalid(message, fields={"message": message})
-    return status
+        errors["decision"] = "Choose approve, waitlist or reject"
+    elif choice.stand and status != "approved":
+        errors["stand"] = "Only an approved exhibitor can be given a stand"
+    message = check_block(choice.message, "message", "The message", MAX_MESSAGE, errors)
+    if errors or status is None:
+        raise Invalid(next(iter(errors.values())), fields=errors)
+    return status, message
 
 
 async def _check_room(event_id: int) -> None:
@@ -107,7 +108,7 @@ async def _check_room(event_id: int) -> None:
 async def decide_exhibitor(event_id: int, exhibitor_id: int, choice: Decision, actor: int) -> Row:
     """Approve (optionally onto a stand, inviting the contact to the portal), waitlist
     or reject; the contact is emailed the decision and the organiser's message."""
-    status = _check_decision(choice)
+    status, message = _check_decision(choice)
     exhibitor = await get_exhibitor(exhibitor_id, event_id)
     if exhibitor["status"] == "withdrawn":
         raise Conflict("This exhibitor has withdrawn", code="exhibitor_withdrawn")
@@ -118,7 +119,7 @@ async def decide_exhibitor(event_id: int, exhibitor_id: int, choice: Decision, a
         await Exhibitor.update(
             {
                 Exhibitor.status: status,
-                Exhibitor.decision_message: choice.message.strip(),
+                Exhibitor.decision_message: message,
                 Exhibitor.decided_at: datetime.now(UTC),
             }
         ).where(Exhibitor.id == exhibitor_id)
@@ -138,8 +139,8 @@ async def decide_exhibitor(event_id: int, exhibitor_id: int, choice: Decision, a
 async def invite_colleague(exhibitor_id: int, name: str, email: str, actor: int) -> None:
     """Add stand staff, up to the number agreed in the application."""
     errors: dict[str, str] = {}
-    name = clean_text(name)
-    if not name or len(name) > MAX_NAME:
+    name = check_line(name, "name", "Their name", MAX_NAME, errors)
+    if not name and "name" not in errors:
         errors["name"] = f"Enter their full name, {MAX_NAME} characters or fewer"
     try:
         email = normalise_email(email)
@@ -168,9 +169,7 @@ async def invite_colleague(exhibitor_id: int, name: str, email: str, actor: int)
 async def update_profile(exhibitor_id: int, raw: Row, actor: int) -> None:
     """The stand's description and its vacancies, replaced together."""
     errors: dict[str, str] = {}
-    profile = clean_text(raw.get("profile"), MAX_PROFILE)
-    if len(profile) > MAX_PROFILE:
-        errors["profile"] = f"The description must be {MAX_PROFILE} characters or fewer"
+    profile = check_block(raw.get("profile"), "profile", "The description", MAX_PROFILE, errors)
     families = {f["code"] for f in await job_families()}
     vacancies = check_vacancies(raw.get("vacancies") or [], families, errors)
     if errors:

@@ -24,8 +24,8 @@ from fairground.errors import Conflict, Invalid, NotFound
 
 Row = dict[str, Any]
 UNIQUE_ERRORS = (UniqueViolationError, sqlite3.IntegrityError)
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,11}$")
-SIZE_RE = re.compile(r"^\s*(\d{1,2})\s*[x×X*]\s*(\d{1,2})\s*m?\s*$")
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,11}\Z")
+SIZE_RE = re.compile(r"^\s*(\d{1,2})\s*[x×X*]\s*(\d{1,2})\s*m?\s*\Z")
 PLAN_MAX = 200  # metres: the plan's width and height
 SCALE = 20  # SVG units per metre
 
@@ -73,9 +73,13 @@ async def get_stand(event_id: int, stand_id: int) -> Row:
 
 async def stand_by_code(event_id: int, code: str) -> Row:
     code = code.strip().upper()
-    row = await Stand.select().where((Stand.code == code) & (Stand.event == event_id)).first()
+    # Anything that is not a stand code names no stand: no query, and no echo of it.
+    known = CODE_RE.match(code) is not None
+    row = None
+    if known:
+        row = await Stand.select().where((Stand.code == code) & (Stand.event == event_id)).first()
     if row is None:
-        message = f"There is no stand {code} at this fair"
+        message = f"There is no stand {code if known else 'with this code'} at this fair"
         raise Invalid(message, code="unknown_stand", fields={"stand": message})
     return row
 

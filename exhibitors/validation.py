@@ -2,7 +2,10 @@
 
 Input arrives API-shaped (a dict like the JSON body of API.md, "Exhibitors");
 the web forms build the same dict. Errors name the field as the API spells
-it: "contact.email", "needs.tables", "vacancies[0].url".
+it: "contact.email", "needs.tables", "vacancies[0].url". Free text follows
+fairground.text (lines and blocks: control and text-direction characters and
+text over the limit are refused, naming the field); `clean_text` is for the
+subscriber import, which cleans what a spreadsheet exported instead.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from urllib.parse import urlsplit
 
 from fairground.accounts import normalise_email
 from fairground.errors import Invalid
+from fairground.text import check_block, check_line, has_forbidden
 
 MAX_NAME = 200
 MAX_NOTES = 2000
 MAX_VACANCIES = 20
 MAX_URL = 500
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
-REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]{0,39}$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}\Z")
+REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]{0,39}\Z")
 
 # What the organiser reads beside an application that needs review.
 REASONS = {
@@ -55,18 +59,17 @@ class Application:
 
 
 def clean_text(value: Any, limit: int = MAX_NAME) -> str:
-    """Trimmed text with runs of spaces collapsed and control characters removed."""
+    """Trimmed text with runs of spaces collapsed and control characters removed
+    (for imported cells; what people type goes through fairground.text)."""
     text = "" if value is None else str(value)
     text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c in "\n\t")
     return re.sub(r"[ \t]+", " ", text).strip()[: limit + 1]
 
 
 def _required(raw: dict[str, Any], key: str, label: str, errors: dict[str, str]) -> str:
-    value = clean_text(raw.get(key))
-    if not value:
+    value = check_line(raw.get(key), key, f"{label[0].upper()}{label[1:]}", MAX_NAME, errors)
+    if not value and key not in errors:
         errors[key] = f"Enter {label}"
-    elif len(value) > MAX_NAME:
-        errors[key] = f"{label[0].upper()}{label[1:]} must be {MAX_NAME} characters or fewer"
     return value
 
 
@@ -88,17 +91,15 @@ def normalise_ref(value: Any) -> str:
 
 def _contact(raw: Any, errors: dict[str, str]) -> tuple[str, str, str]:
     contact = raw if isinstance(raw, dict) else {}
-    name = clean_text(contact.get("name"))
-    if not name:
+    name = check_line(contact.get("name"), "contact.name", "The contact's name", MAX_NAME, errors)
+    if not name and "contact.name" not in errors:
         errors["contact.name"] = "Enter the contact's full name"
-    elif len(name) > MAX_NAME:
-        errors["contact.name"] = f"The contact's name must be {MAX_NAME} characters or fewer"
     email = ""
     try:
         email = normalise_email(str(contact.get("email") or ""), "contact.email")
     except Invalid as exc:
         errors.update(exc.fields)
-    phone = clean_text(contact.get("phone"), 40)
+    phone = check_line(contact.get("phone"), "contact.phone", "The telephone number", 40, errors)
     if phone and not PHONE_RE.match(phone):
         errors["contact.phone"] = "Enter a telephone number, like 024 7683 3333"
     return name, email, phone
@@ -112,18 +113,20 @@ def _needs(raw: Any, errors: dict[str, str]) -> tuple[bool, int, int, str]:
         power = False
     tables = whole_number(needs.get("tables", 1), "needs.tables", (0, 10), errors)
     staff = whole_number(needs.get("staff", 2), "needs.staff", (1, 20), errors)
-    notes = clean_text(needs.get("notes"), MAX_NOTES)
-    if len(notes) > MAX_NOTES:
-        errors["needs.notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+    notes = check_block(needs.get("notes"), "needs.notes", "Notes", MAX_NOTES, errors)
     return power, tables, staff, notes
 
 
 def _url(value: Any, field: str, errors: dict[str, str]) -> str:
-    url = clean_text(value, MAX_URL)
-    if not url:
+    url = check_line(value, field, "The web address", MAX_URL, errors)
+    if not url or field in errors:
         return ""
-    parts = urlsplit(url)
-    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+    except ValueError:  # a malformed address, such as an unclosed [ in the host
+        ok = False
+    if not ok:
         errors[field] = "Enter the advert's full web address, starting with https://"
     return url
 
@@ -140,10 +143,10 @@ def check_vacancies(raw: Any, families: set[str], errors: dict[str, str]) -> lis
     for index, item in enumerate(items):
         item = item if isinstance(item, dict) else {}
         prefix = f"vacancies[{index}]"
-        title = clean_text(item.get("title"))
-        if not title or len(title) > MAX_NAME:
+        title = check_line(item.get("title"), f"{prefix}.title", "The job title", MAX_NAME, errors)
+        if not title and f"{prefix}.title" not in errors:
             errors[f"{prefix}.title"] = f"Enter a job title of {MAX_NAME} characters or fewer"
-        family = clean_text(item.get("job_family"), 40)
+        family = str(item.get("job_family") or "").strip()
         if family not in families:
             errors[f"{prefix}.job_family"] = "Select a job family from the list"
         found.append(VacancyInput(title, family, _url(item.get("url"), f"{prefix}.url", errors)))
@@ -155,7 +158,7 @@ def check_application(raw: dict[str, Any], families: set[str]) -> Application:
     errors: dict[str, str] = {}
     organisation = _required(raw, "organisation", "the name of your organisation", errors)
     ref = normalise_ref(raw.get("subscriber_ref"))
-    if ref and not REF_RE.match(ref):
+    if has_forbidden(str(raw.get("subscriber_ref") or "")) or (ref and not REF_RE.match(ref)):
         errors["subscriber_ref"] = "Enter the subscriber reference as it appears, like WMJ-0042"
     name, email, phone = _contact(raw.get("contact"), errors)
     power, tables, staff, notes = _needs(raw.get("needs"), errors)

@@ -23,6 +23,7 @@ from litestar.stores.base import Store
 
 from fairground.errors import Conflict, Invalid, NotFound, Throttled
 from fairground.tables import ApiToken, Organisation, PasswordReset, User
+from fairground.text import check_line, has_forbidden
 
 ROLES = ("organiser", "door", "exhibitor", "council", "superuser")
 _hasher = PasswordHasher()
@@ -31,6 +32,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1000
+MAX_EMAIL_LENGTH = 254
+MAX_TOKEN_LABEL = 100
 RESET_LIFETIME = timedelta(hours=2)
 THROTTLE_WINDOW = 15 * 60
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -69,10 +73,27 @@ def normalise_email(raw: str, field: str = "email") -> str:
 
 
 def hash_password(password: str) -> str:
+    """10 to 1,000 characters, any but control characters (fairground.text)."""
+    message = None
     if len(password) < MIN_PASSWORD_LENGTH:
         message = f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        message = f"Password must be {MAX_PASSWORD_LENGTH:,} characters or fewer"
+    elif has_forbidden(password):
+        message = "Password must not contain control characters"
+    if message:
         raise Invalid(message, fields={"password": message})
     return _hasher.hash(password)
+
+
+def _could_be_login(email: str, password: str) -> bool:
+    """What no account can have (an email too long or with control characters, a
+    password too long) is a failed sign-in without a query: no lookup with a NUL, no
+    hashing of a megabyte. (Passwords set before control characters were refused
+    still work: only their length is checked here.)"""
+    return not (
+        len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH or has_forbidden(email)
+    )
 
 
 def password_matches(password_hash: str, password: str) -> bool:
@@ -124,8 +145,10 @@ async def create_user(
     """Create a staff user; the email is unique and the role one of ROLES."""
     if role not in ROLES:
         raise Invalid(f"Role must be one of {', '.join(ROLES)}", fields={"role": "Unknown role"})
-    if not name.strip():
-        raise Invalid("Enter a name", fields={"name": "Enter a name"})
+    errors: dict[str, str] = {}
+    name = check_line(name, "name", "The name", 200, errors)
+    if errors or not name:
+        raise Invalid("Enter a name", fields=errors or {"name": "Enter a name"})
     email = normalise_email(email)
     if await User.exists().where(User.email == email):
         raise Conflict(f"A user with the email {email} already exists", code="user_exists")
@@ -133,7 +156,7 @@ async def create_user(
     rows = await User.insert(
         User(
             email=email,
-            name=name.strip(),
+            name=name,
             role=role,
             password_hash=password_hash,
             organisation=organisation_id,
@@ -151,6 +174,9 @@ async def organisation_id_for_council(code: str) -> int:
 
 async def authenticate(email: str, password: str) -> Principal | None:
     """The principal for a correct email and password, else None (same cost either way)."""
+    if not _could_be_login(email, password):
+        password_matches("", password[:MAX_PASSWORD_LENGTH])
+        return None
     row = (
         await User.select(User.id, User.password_hash)
         .where((User.email == email.strip().lower()) & (User.active.eq(True)))
@@ -196,7 +222,12 @@ class LoginThrottle:
 
 
 async def create_token(user_id: int, label: str = "") -> str:
-    """A new bearer token; only its hash is stored, so it is shown once."""
+    """A new bearer token; only its hash is stored, so it is shown once. The label is
+    a line of up to 100 characters (fairground.text)."""
+    errors: dict[str, str] = {}
+    label = check_line(label, "label", "The label", MAX_TOKEN_LABEL, errors)
+    if errors:
+        raise Invalid(errors["label"], fields=errors)
     raw = "fg_" + secrets.token_urlsafe(32)
     await ApiToken.insert(ApiToken(user=user_id, token_hash=sha256(raw), label=label))
     return raw
@@ -221,9 +252,11 @@ def _as_dict(principal: Principal) -> dict[str, Any]:
 
 
 async def user_id_by_email(email: str) -> int:
-    row = await User.select(User.id).where(User.email == email.strip().lower()).first()
+    row = None
+    if len(email) <= MAX_EMAIL_LENGTH and not has_forbidden(email):
+        row = await User.select(User.id).where(User.email == email.strip().lower()).first()
     if row is None:
-        raise NotFound(f"No user has the email {email}", fields={"email": "Unknown user"})
+        raise NotFound(f"No user has the email {email[:254]}", fields={"email": "Unknown user"})
     return int(row["id"])
 
 
@@ -290,12 +323,16 @@ def require_roles(*roles: str) -> Any:
     return guard
 
 
-def council_recruiter_guard(
+async def council_recruiter_guard(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """Recruiters of the council named by the `code` path parameter."""
+    """Recruiters of the council named by the `code` path parameter (and the superuser,
+    for whom a code that names no council is not found)."""
     principal = current_principal(connection)
+    code = connection.path_params["code"]
     if principal.is_superuser:
+        if not await Organisation.exists().where(Organisation.code == code):
+            raise NotFound("No council has this code", code="council_not_found")
         return
-    if principal.role != "council" or principal.council_code != connection.path_params["code"]:
+    if principal.role != "council" or principal.council_code != code:
         raise PermissionDeniedException("You can only see your own council's leads")

@@ -9,6 +9,7 @@ that `validate_registration()` checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from email import policy
 from email.message import EmailMessage
@@ -74,24 +75,29 @@ def session_key(slug: str) -> str:
 
 
 def read_step(form: FormMultiDict, step: str) -> dict[str, Any]:
-    """The step's fields from the posted form, trimmed; lists stay lists."""
+    """The step's fields from the posted form, trimmed; lists stay lists. Not cut to
+    any length: the service refuses what is too long, naming the field."""
     answers: dict[str, Any] = {}
     for name in STEP_FIELDS[step]:
         if name in LIST_FIELDS:
             answers[name] = [str(v) for v in form.getall(name, []) if str(v).strip()]
         else:
-            answers[name] = str(form.get(name, "")).strip()[:MAX_TEXT]
+            answers[name] = str(form.get(name, "")).strip()
     return answers
 
 
-def read_equality(form: FormMultiDict) -> dict[str, str]:
-    """Only known answers are kept; an unanswered question is simply absent."""
+def read_equality(form: FormMultiDict) -> tuple[dict[str, str], dict[str, str]]:
+    """The answers given, and an error for each answer that is not one of the
+    question's choices; an unanswered question is simply absent."""
     answers: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for question, values in EQUALITY_QUESTIONS.items():
         value = str(form.get(question, ""))
         if value in values or value == PREFER_NOT:
             answers[question] = value
-    return answers
+        elif value:
+            errors[question] = "Select one of the answers, or skip this question"
+    return answers, errors
 
 
 def access_needs_text(answers: Mapping[str, Any]) -> str:
@@ -114,7 +120,7 @@ def to_raw(answers: Mapping[str, Any]) -> dict[str, Any]:
         "home_council": answers.get("home_council", ""),
         "interests": list(answers.get("interests", [])),
         "access_needs": access_needs_text(answers),
-        "slot_id": int(slot) if slot.isdigit() else (slot or None),
+        "slot_id": int(slot) if re.fullmatch(r"[0-9]{1,9}", slot) else (slot or None),
         "consent": {
             "councils": list(answers.get("consent_councils", [])),
             "job_alerts": alerts == "yes",
@@ -141,6 +147,8 @@ def own_errors(step: str, answers: Mapping[str, Any], has_slots: bool) -> dict[s
         errors["job_alerts"] = "Select yes if you want emails about new jobs"
     if step == "details" and not answers.get("home_council"):
         errors["home_council"] = "Select the council area you live in, or ‘Not sure’"
+    if step == "access" and any(c not in ACCESS_CHOICES for c in answers.get("access", [])):
+        errors["access"] = "Select what you need from the list"
     other_ticked = "other" in answers.get("access", [])
     if step == "access" and other_ticked and not str(answers.get("access_other", "")).strip():
         errors["access_other"] = "Tell us what you need to take part"

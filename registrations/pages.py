@@ -181,7 +181,10 @@ async def _post_equality(request: Req, slug: str) -> Response[Any]:
     form = await request.form()
     answers = _answers(request, slug)
     # "Skip this section" forgets any earlier answers: skipping means none are kept.
-    answers["equality"] = None if form.get("skip") else forms.read_equality(form)
+    given, errors = forms.read_equality(form)
+    if errors and not form.get("skip"):
+        return await _show(request, event, "equality", {**answers, "equality": given}, errors)
+    answers["equality"] = None if form.get("skip") else given
     answers["done"] = sorted({*answers.get("done", []), "equality"})
     _keep(request, slug, answers)
     return Redirect(_url(slug, "check"), status_code=303)

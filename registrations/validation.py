@@ -12,28 +12,25 @@ from events import services as events
 from fairground.accounts import normalise_email
 from fairground.errors import Invalid
 from fairground.seed import councils, job_families
+from fairground.text import check_block, check_line, has_forbidden
 
 Row = dict[str, Any]
 
 HOME_COUNCIL_EXTRAS = ("outside", "unsure")
 MAX_NAME = 200
 MAX_ACCESS_NEEDS = 2000
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
-# Bidirectional overrides let a name render as different text; never needed in a name.
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}\Z")
 REFERENCE_TTL = 300.0
 
 MESSAGES = {
     "name": "Enter your full name",
-    "name_long": f"Full name must be {MAX_NAME} characters or fewer",
-    "name_chars": "Full name must not contain control characters",
     "email": "Enter your email address",
     "email_format": "Enter an email address in the correct format, like name@example.com",
     "phone": "Enter a telephone number, like 01632 960 001 or +44 7700 900 982",
     "postcode": "Enter a real postcode, like CV21 2AA",
     "home_council": "Select your home council from the list",
     "interests": "Select job families from the list",
-    "access_needs": f"Access needs must be {MAX_ACCESS_NEEDS} characters or fewer",
+    "access_needs": f"Access needs must be {MAX_ACCESS_NEEDS:,} characters or fewer",
     "slot_id": "Select an entry time",
     "slot_other": "Select an entry time from the list",
     "slot_none": "This event has no entry times: leave the entry time empty",
@@ -81,27 +78,15 @@ def _text(raw: dict[str, Any], field: str, errors: dict[str, str]) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
-def _has_control(value: str, allow_newlines: bool = False) -> bool:
-    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(
-        (unicodedata.category(c) in ("Cc", "Cs") and c not in allowed) or c in BIDI_CONTROLS
-        for c in value
-    )
-
-
 def _check_name(raw: dict[str, Any], errors: dict[str, str]) -> str:
-    """Any script, emoji included; up to 200 characters; no control characters."""
+    """Any script, emoji included; up to 200 characters; a line of text as
+    fairground.text defines it (no control or text-direction characters)."""
     name = _text(raw, "name", errors)
     if "name" in errors:
         return ""
-    if _has_control(name):
-        errors["name"] = MESSAGES["name_chars"]
-        return ""
-    name = " ".join(name.split())  # runs of spaces (and NBSP) become one space
-    if not name:
+    name = check_line(name, "name", "Full name", MAX_NAME, errors)
+    if not name and "name" not in errors:
         errors["name"] = MESSAGES["name"]
-    elif len(name) > MAX_NAME:
-        errors["name"] = MESSAGES["name_long"]
     return name
 
 
@@ -182,7 +167,7 @@ async def _check_slot(event: Row, raw: dict[str, Any], errors: dict[str, str]) -
         if slot_ids:
             errors["slot_id"] = MESSAGES["slot_id"]
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
         value = int(value)
     if not slot_ids:
         errors["slot_id"] = MESSAGES["slot_none"]
@@ -203,9 +188,9 @@ async def validate_registration(event: Row, raw: dict[str, Any]) -> Registration
     email = _check_email(raw, errors)
     phone, postcode = _check_contact(raw, errors)
     choices = await _check_choices(raw, errors)
-    access_needs = _text(raw, "access_needs", errors)
-    if len(access_needs) > MAX_ACCESS_NEEDS or _has_control(access_needs, allow_newlines=True):
-        errors["access_needs"] = MESSAGES["access_needs"]
+    access_needs = check_block(
+        _text(raw, "access_needs", errors), "access_needs", "Access needs", MAX_ACCESS_NEEDS, errors
+    )
     slot_id = await _check_slot(event, raw, errors)
     if errors:
         raise Invalid("Some fields are not valid", fields=errors)
@@ -221,13 +206,17 @@ async def validate_registration(event: Row, raw: dict[str, Any]) -> Registration
 
 
 def _check_equality(equality: dict[str, str] | None) -> dict[str, str]:
-    """Optional answers: at most 20 short text answers; anything else is refused."""
+    """Optional answers: at most 20 answers, each a line of text of up to 200
+    characters (fairground.text) to a question named in up to 40; anything else is
+    refused."""
     if not equality:
         return {}
-    ok = len(equality) <= 20 and all(
-        isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and len(v) <= 200
+    errors: dict[str, str] = {}
+    answers = {
+        k: check_line(v, "equality", "An equality answer", 200, errors)
         for k, v in equality.items()
-    )
-    if not ok:
+        if isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and not has_forbidden(k)
+    }
+    if errors or len(answers) != len(equality) or len(answers) > 20:
         raise Invalid(MESSAGES["equality"], fields={"equality": MESSAGES["equality"]})
-    return {k: v.strip() for k, v in equality.items() if v.strip()}
+    return {k: v for k, v in answers.items() if v}

@@ -67,6 +67,8 @@ def _cheap_password_hashing() -> None:
     from fairground import accounts
 
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    # The stand-in an unknown email is checked against, at the same (cheap) cost.
+    accounts._DUMMY_HASH = accounts._hasher.hash("not anyone's password")
 
 
 _cheap_password_hashing()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ OUTCOMES = ("contacted", "interviewed", "offered", "hired")
 BATCH = 500
 CHUNK = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_LEAD_IN = re.compile(r"^[\s\x00-\x1f\x7f]+")  # whitespace and control characters
 COLUMNS = (
     "delivery_id", "lead_id", "event", "captured_at", "source", "exhibitor", "rule",
     "consent_basis", "name", "email", "phone", "postcode", "home_council", "interests",
@@ -158,8 +160,12 @@ async def set_outcome(code: str, delivery_id: int, outcome: str, actor_id: int) 
 
 
 def safe_cell(value: Any) -> Any:
-    """Spreadsheet formula injection: text that a spreadsheet would run gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Spreadsheet formula injection: text that a spreadsheet would run gets a quote -
+    text starting with = + - @ tab or CR, also behind spaces or control characters
+    (which a spreadsheet may drop when it reads the file)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS) or _LEAD_IN.sub("", value).startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -198,8 +204,9 @@ async def csv_chunks(code: str, filters: LeadFilter) -> AsyncIterator[bytes]:
 
 
 def _xlsx_text(value: Any) -> Any:
-    # Control characters are not allowed in the XML of a workbook.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    # Control characters are not allowed in the XML of a workbook. Neutralised again
+    # after removing them: "\x01=CMD()" would otherwise become a formula.
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 async def xlsx_chunks(code: str, filters: LeadFilter) -> AsyncIterator[bytes]:

@@ -12,7 +12,7 @@ from events.guards import organiser_of_event
 from events.services import get_event
 from exhibitors.leads import reports, routing
 from fairground.accounts import require_roles
-from fairground.errors import Invalid
+from fairground.errors import Invalid, NotFound
 from fairground.seed import councils, job_families
 from fairground.web import page
 
@@ -68,7 +68,7 @@ class OrganiserLeadsController(Controller):
         try:
             if not errors:
                 await routing.subscribe(event["id"], council, family)
-        except Invalid as exc:
+        except (Invalid, NotFound) as exc:
             errors = exc.fields or {"council": exc.detail}
         if errors:
             return await _routing_page(request, slug, errors)

@@ -22,11 +22,13 @@ from fairground.accounts import Principal
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Forbidden, Invalid, NotFound
 from fairground.tables import JobFamily
+from fairground.text import check_block, check_key
 from registrations.tables import Registration
 from registrations.tickets import TicketClaims, verify_ticket
 
 Row = dict[str, Any]
 UNIQUE_ERRORS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
+MAX_NOTES = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +42,18 @@ async def check_interests(codes: list[str], field: str = "interests") -> list[st
     known = {r["code"] for r in await JobFamily.select(JobFamily.code)}
     unknown = [c for c in codes if c not in known]
     if unknown:
-        message = f"Unknown job family: {', '.join(unknown[:5])}"
+        message = f"Unknown job family: {', '.join(c[:40] for c in unknown[:5])}"
         raise Invalid(message, fields={field: message})
     return list(dict.fromkeys(codes))
+
+
+def check_notes(notes: str) -> str:
+    """What the exhibitor typed about the person: a block of text (fairground.text)."""
+    errors: dict[str, str] = {}
+    notes = check_block(notes, "notes", "Notes", MAX_NOTES, errors)
+    if errors:
+        raise Invalid(errors["notes"], fields=errors)
+    return notes
 
 
 async def _exhibitor(exhibitor_id: int) -> Row:
@@ -147,7 +158,7 @@ async def _save(exhibitor: Row, registration: Row, data: LeadIn, user_id: int | 
                         source="stand",
                         captured_by=user_id,
                         rating=data.rating,
-                        notes=data.notes.strip(),
+                        notes=data.notes,
                         interests=data.interests,
                         consent_given=data.consent_given,
                         client_id=data.client_id,
@@ -161,7 +172,7 @@ async def _save(exhibitor: Row, registration: Row, data: LeadIn, user_id: int | 
             if existing is None:
                 raise
     values: dict[Any, Any] = {
-        Lead.notes: data.notes.strip(),
+        Lead.notes: data.notes,
         Lead.interests: data.interests,
         # Consent given at the stand is not taken back by a rescan without the tick.
         Lead.consent_given: bool(existing["consent_given"]) or data.consent_given,
@@ -176,12 +187,14 @@ async def _save(exhibitor: Row, registration: Row, data: LeadIn, user_id: int | 
 
 async def capture_lead(exhibitor_id: int, data: LeadIn, user_id: int | None) -> Captured:
     """Record a stand scan for this exhibitor (see the module docstring for the rules)."""
+    check_key(data.client_id)
     replayed = await _replay(data.client_id, exhibitor_id)
     if replayed is not None:
         return replayed
     exhibitor = await _exhibitor(exhibitor_id)
     if exhibitor["status"] != "approved":
         raise Conflict("Only approved exhibitors can capture leads", code="exhibitor_not_approved")
+    data.notes = check_notes(data.notes)
     data.interests = await check_interests(data.interests)
     registration = await _attendee(data.code, exhibitor["event"])
     created = await _save(exhibitor, registration, data, user_id)

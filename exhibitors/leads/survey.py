@@ -105,7 +105,7 @@ async def _check_councils(codes: list[str]) -> list[str]:
     known = {c["code"] for c in await all_councils()}
     unknown = [c for c in codes if c not in known]
     if unknown:
-        message = f"Unknown council: {', '.join(unknown[:5])}"
+        message = f"Unknown council: {', '.join(c[:40] for c in unknown[:5])}"
         raise Invalid(message, fields={"councils": message})
     return list(dict.fromkeys(codes))
 
