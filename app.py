@@ -9,7 +9,6 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
@@ -20,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template import TemplateConfig
 
+from fairground.channels import ResilientPgChannelsBackend
 from fairground.db import start_engine, stop_engine
 from fairground.sessions import session_config
 from fairground.settings import Settings, SettingsError, get_settings
@@ -28,9 +28,11 @@ from fairground.templating import environment
 from fairground.web import (
     EXCEPTION_HANDLERS,
     AuthMiddleware,
+    FairgroundRequest,
     PathIdMiddleware,
-    SecurityHeadersMiddleware,
+    check_form_body,
     csrf_config,
+    security_headers,
 )
 
 ROOT = Path(__file__).resolve().parent
@@ -78,12 +80,13 @@ def _rate_limit(settings: Settings) -> list[Any]:
 
 
 def _channels(settings: Settings) -> ChannelsPlugin:
-    """Live dashboards: PostgreSQL LISTEN/NOTIFY across processes, in memory on SQLite."""
+    """Live dashboards: PostgreSQL LISTEN/NOTIFY across processes (reconnecting after
+    a database restart), in memory on SQLite."""
     if settings.is_sqlite:
         backend: Any = MemoryChannelsBackend()
     else:
         dsn = settings.database_url.replace("postgres://", "postgresql://", 1)
-        backend = AsyncPgChannelsBackend(dsn=dsn)
+        backend = ResilientPgChannelsBackend(dsn=dsn)
     return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
 
 
@@ -96,12 +99,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[start_engine],
         on_shutdown=[stop_engine],
         middleware=[
-            SecurityHeadersMiddleware(hsts=settings.secure_cookies),
             PathIdMiddleware(),
             *_rate_limit(settings),
             sessions.middleware,
             DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),
         ],
+        before_send=[security_headers(hsts=settings.secure_cookies)],
         csrf_config=csrf_config(settings),
         stores={
             "sessions": DatabaseStore("session"),
@@ -114,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(title="Fairground API", version="1.0.0", path="/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         request_max_body_size=settings.max_body_bytes,
+        request_class=FairgroundRequest,
+        before_request=check_form_body,
         debug=False,
     )
 

@@ -4,26 +4,41 @@ On SQLite, concurrent writers make SQLite's busy handler sleep (seconds of
 tail latency), so writes inside one process take turns on an asyncio lock and
 open with BEGIN IMMEDIATE. On PostgreSQL, transactions run side by side and
 rely on conditional updates and row locks.
+
+When the database cannot be reached (PostgreSQL stopped or restarting, the
+SQLite file locked by another process past the busy timeout) the engines raise
+DatabaseUnavailable, which the web layer answers with 503 and Retry-After. A
+failed transaction is rolled back and its connection handed back, so the app
+recovers by itself when the database is back: the asyncpg pool replaces dead
+connections, and the SQLite writer is reopened if it was left mid-transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import math
+import sqlite3
+import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from fairground.errors import Invalid
+
+log = logging.getLogger("fairground.db")
 
 _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
@@ -31,6 +46,59 @@ _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
 
 
 NUL_DETAIL = "Text must not contain NUL characters"
+# How long a write waits for SQLite's lock (held by another process) and, before
+# that, for its turn among this process's writers. A door scanner gives up after
+# 4 s and answers offline; a clear 503 soon after is better than a minute's wait.
+BUSY_TIMEOUT_SECONDS = 5.0
+RETRY_AFTER_SECONDS = 5  # what a 503 tells clients: a PostgreSQL restart takes a few
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached just now: stopped, restarting, or locked by
+    another process. The transaction that met it was rolled back."""
+
+
+# The PostgreSQL errors that mean "no database here for the moment", as opposed to
+# a bad query: connection failures (08xxx, and asyncpg's "connection was closed in
+# the middle of operation"), shutdown and start-up (57P01-57P03), too many clients.
+_PG_UNAVAILABLE = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+_SQLITE_UNAVAILABLE = ("database is locked", "database is busy", "unable to open database")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True for a driver error that says the database is away, not that a query is wrong."""
+    if isinstance(exc, (DatabaseUnavailable, OSError, *_PG_UNAVAILABLE)):
+        return True  # OSError: refused, reset or timed out while connecting
+    if isinstance(exc, asyncpg.exceptions.InterfaceError):
+        # "connection is closed", "pool is closed"; and the pool takes back a
+        # connection that died inside a transaction: "… released back to the pool".
+        return "closed" in str(exc) or "released back to the pool" in str(exc)
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # A pooled connection the server has just terminated, caught between the
+        # FATAL message and the socket closing ("cannot switch to state …").
+        return not isinstance(exc, asyncpg.exceptions.OutdatedSchemaCacheError)
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).startswith(_SQLITE_UNAVAILABLE)
+    return False
+
+
+@contextlib.contextmanager
+def _unavailable_as_error() -> Iterator[None]:
+    """Driver errors meaning "the database is away" become DatabaseUnavailable."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
 def refuse_nul(values: Any) -> None:
@@ -81,7 +149,83 @@ class LoopPoolPostgresEngine(PostgresEngine):
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         refuse_nul(querystring.args)
-        return await super().run_querystring(querystring, in_pool)
+        with _unavailable_as_error():
+            return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
+        with _unavailable_as_error():
+            return await super().run_ddl(ddl, in_pool)
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _PostgresTransaction(engine=self, allow_nested=allow_nested)
+
+
+class _PostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction, made safe for a connection that dies under it.
+
+    Piccolo's own neither hands the connection back to the pool nor clears the
+    current transaction when BEGIN, COMMIT or ROLLBACK raises: after a restart of
+    the server a long-lived task (the worker) kept the dead transaction as its
+    current one, and the error reported was the failed ROLLBACK's rather than the
+    one that ended the transaction. Here both always happen; a failed ROLLBACK on a
+    lost connection is ignored (the server rolled back when the connection died)."""
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        with _unavailable_as_error():
+            try:
+                await self._begin()
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                # A pooled connection that died with a restart: nothing was sent
+                # yet, so take another (the pool replaces dead ones) and begin again.
+                await self._begin()
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def _begin(self) -> None:
+        self.connection = await self.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            self.transaction = self.connection.transaction()
+            await self.begin()  # type: ignore[no-untyped-call]
+        except BaseException:
+            await self._hand_back()
+            raise
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            with _unavailable_as_error():
+                await self._finish(exception is not None)
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._hand_back()
+        return exception is None
+
+    async def _finish(self, failed: bool) -> None:
+        if not failed:
+            if not self._committed and not self._rolled_back:
+                await self.commit()  # type: ignore[no-untyped-call]
+            return
+        if self._rolled_back:
+            return
+        try:
+            await self.rollback()  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            # On a lost connection the server has rolled back already: the error
+            # that ended the transaction is the one to report, not this one.
+            if not is_unavailable(exc):
+                raise
+
+    async def _hand_back(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.engine.pool:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
 
 
 class _KeepOpen:
@@ -106,9 +250,24 @@ class _SerialTransaction(SQLiteTransaction):
         if self._parent is not None:
             return self._parent
         self._lock = _write_lock()
-        await self._lock.acquire()
+        asked = time.monotonic()
         try:
-            return await super().__aenter__()
+            async with asyncio.timeout(BUSY_TIMEOUT_SECONDS):
+                await self._lock.acquire()
+        except TimeoutError:
+            # The writer ahead has been waiting on another process's lock all this time.
+            raise DatabaseUnavailable("database is locked: no turn to write") from None
+        try:
+            if self.engine.locked_at > asked:
+                # The writer ahead gave up on that lock while this one waited: so
+                # would this one, after as long again.
+                raise DatabaseUnavailable("database is locked")
+            with _unavailable_as_error():
+                return await super().__aenter__()
+        except DatabaseUnavailable:
+            self.engine.locked_at = time.monotonic()
+            self._lock.release()
+            raise
         except BaseException:
             self._lock.release()
             raise
@@ -120,7 +279,14 @@ class _SerialTransaction(SQLiteTransaction):
         if self._parent is not None:
             return await super().__aexit__(*exc)
         try:
-            return await super().__aexit__(*exc)
+            with _unavailable_as_error():
+                return await super().__aexit__(*exc)
+        except BaseException:
+            # COMMIT or ROLLBACK failed: Piccolo left this transaction current, and
+            # the kept-open writer may still be inside it. Start the next one afresh.
+            self.engine.current_transaction.reset(self.context)
+            await self.engine.drop_connection("write")
+            raise
         finally:
             self._lock.release()
 
@@ -137,13 +303,19 @@ class PersistentSQLiteEngine(SQLiteEngine):
 
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, **connection_kwargs)
+        self.locked_at = -math.inf  # when a write last gave up on another process's lock
         self._connections: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, aiosqlite.Connection]
         ] = weakref.WeakKeyDictionary()
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         refuse_nul(querystring.args)  # SQLite would keep it; the same rule as PostgreSQL
-        return await super().run_querystring(querystring, in_pool)
+        with _unavailable_as_error():
+            return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        with _unavailable_as_error():
+            return await super().run_ddl(ddl, in_pool)
 
     async def shared_connection(self, role: str) -> aiosqlite.Connection:
         loop = asyncio.get_running_loop()
@@ -173,7 +345,8 @@ class PersistentSQLiteEngine(SQLiteEngine):
             # fail at once with "database is locked" instead of waiting.
             async with self.transaction(TransactionType.immediate) as transaction:
                 return await self._run_in_existing_connection(
-                    transaction.connection, query, args, query_type, table)
+                    transaction.connection, query, args, query_type, table
+                )
         connection = await self.shared_connection("read")
         async with connection.execute(query, args or []) as cursor:
             return await cursor.fetchall()
@@ -187,6 +360,15 @@ class PersistentSQLiteEngine(SQLiteEngine):
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
 
+    async def drop_connection(self, role: str) -> None:
+        """Close a kept-open connection (rolling back whatever it was inside); the
+        next query opens a fresh one."""
+        connection = self._connections.get(asyncio.get_running_loop(), {}).pop(role, None)
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+            log.warning("reopening the SQLite %s connection after a failed transaction", role)
+
     async def close_connections(self) -> None:
         loop = asyncio.get_running_loop()
         for connection in self._connections.pop(loop, {}).values():
@@ -198,7 +380,7 @@ def make_engine(database_url: str) -> Engine[Any]:
     if database_url.startswith("sqlite"):
         path = Path(unquote(database_url.removeprefix("sqlite:///")))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return PersistentSQLiteEngine(path=str(path), timeout=60)
+        return PersistentSQLiteEngine(path=str(path), timeout=BUSY_TIMEOUT_SECONDS)
     parts = urlsplit(database_url)
     dsn = database_url.replace(f"{parts.scheme}://", "postgresql://", 1)
     return LoopPoolPostgresEngine(config={"dsn": dsn})

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cachetools import TTLCache
 from litestar import MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import FormMultiDict, MutableScopeHeaders
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
     PermissionDeniedException,
@@ -26,6 +29,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairground.accounts import Principal, get_principal, principal_for_token, sha256
+from fairground.db import RETRY_AFTER_SECONDS, DatabaseUnavailable
 from fairground.errors import DomainError, NotFound, Throttled
 from fairground.settings import Settings
 
@@ -165,7 +169,12 @@ def _respond(
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
     response = page(
-        request, "errors/error.html", status_code=status, detail=body["detail"], error=body["error"]
+        request,
+        "errors/error.html",
+        status_code=status,
+        detail=body["detail"],
+        error=body["error"],
+        fields=body.get("fields", {}),
     )
     if headers:
         response.headers.update(headers)
@@ -192,7 +201,27 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     return _respond(request, status, error_body(status, detail, None, fields), headers)
 
 
+def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """503 while the database is away: the request changed nothing and may be sent again."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    detail = "The service cannot reach its database just now. Nothing was saved: try again shortly."
+    body = error_body(503, detail, "database_unavailable")
+    return _respond(request, 503, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _database_away(exc: BaseException) -> bool:
+    """True if the database's absence is what led to exc (it may be a later error)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, DatabaseUnavailable):
+            return seen is not None
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _database_away(exc):
+        return handle_database_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     body = error_body(
         500, "Sorry, something went wrong on our side. Try again later.", "server_error"
@@ -203,6 +232,7 @@ def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_error,
+    DatabaseUnavailable: handle_database_unavailable,
     Exception: handle_server_error,
 }
 
@@ -229,26 +259,101 @@ class PathIdMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
-    """CSP without unsafe-inline, nosniff, referrer policy, HSTS behind TLS."""
+HSTS = "max-age=31536000; includeSubDomains"
 
-    def __init__(self, hsts: bool) -> None:
-        self.hsts = hsts
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers.setdefault("Content-Security-Policy", CSP)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-            await send(message)
+def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A `before_send` hook: CSP without unsafe-inline, nosniff, referrer policy,
+    framing refused, HSTS behind TLS. A hook rather than a middleware, because
+    Litestar runs middleware only for a matched route: a 404 for an unknown
+    address, a 405, or the CSRF check's 403 would go out without them. A response
+    may set its own CSP (the scanners, the logos); `frame-ancestors` is then added
+    if it has none."""
 
-        await next_app(scope, receive, send_with_headers)
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        csp = headers.get("Content-Security-Policy")
+        if csp is None:
+            headers["Content-Security-Policy"] = CSP
+        elif "frame-ancestors" not in csp:
+            headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+
+    return add_headers
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise ClientException(f"The request body names {twice[:40]!r} more than once")
+    return dict(pairs)
+
+
+def check_json_body(body: bytes) -> None:
+    """What the decoder would let through: a key twice (which value counts?) and
+    nesting deeper than any body of ours, which would exhaust the decoder's stack."""
+    try:
+        json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
+    except RecursionError:
+        raise ClientException("The request body is nested too deeply") from None
+    except ValueError:
+        pass  # not JSON at all: the decoder says so next, in the usual words
+
+
+class FairgroundRequest(Request[Any, Any, Any]):
+    """Request bodies are checked before they are parsed, so that each problem is a 4xx
+    in the error shape, never a 500: a JSON body must be sent as JSON, be UTF-8, name
+    each key once and not nest too deeply; a form must be a form, in UTF-8."""
+
+    async def json(self) -> Any:
+        body = await self.body()
+        if body:
+            media_type = self.content_type[0].lower()
+            if media_type != "application/json" and not media_type.endswith("+json"):
+                raise ClientException(
+                    "Send the body as JSON, with Content-Type: application/json",
+                    status_code=415,
+                )
+            check_json_body(body)
+        try:
+            return await super().json()
+        except RecursionError:  # the decoder's own limit, should the check above miss it
+            raise ClientException("The request body is nested too deeply") from None
+
+    async def form(self) -> FormMultiDict:
+        if self.content_type[0].lower() == FORM_TYPES[0]:
+            try:  # browsers percent-encode UTF-8; anything else would be read as mojibake
+                parse_qsl((await self.body()).decode("ascii"), errors="strict")
+            except UnicodeDecodeError:
+                raise ClientException("The form was not sent as UTF-8 text") from None
+        try:
+            return await super().form()
+        except UnicodeDecodeError:  # a multipart field that is not UTF-8
+            raise ClientException("The form was not sent as UTF-8 text") from None
+
+
+async def check_form_body(request: Request[Any, Any, Any]) -> None:
+    """Before every handler of a page's POST: the body is a form a browser would send
+    (or nothing), read once here so that even a handler that ignores it refuses a
+    broken one (see FairgroundRequest)."""
+    if request.method in SAFE_METHODS or is_api(request):
+        return
+    media_type = request.content_type[0].lower()
+    if media_type in FORM_TYPES:
+        await request.form()
+    elif media_type:
+        raise ClientException("Send this form from its page in a web browser", status_code=415)
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal | None:

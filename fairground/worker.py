@@ -15,7 +15,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 
-from fairground.db import start_engine, stop_engine
+from fairground.db import DatabaseUnavailable, start_engine, stop_engine
 from fairground.mail import Sender, send_due, sender_for
 from fairground.settings import get_settings
 
@@ -59,6 +59,9 @@ async def run_forever(interval: float = 2.0) -> None:
             started = time.monotonic()
             try:
                 done = await run_once(sender)
+            except DatabaseUnavailable as exc:  # an outage, not a bug: one line a pass
+                log.warning("worker pass skipped, the database is unavailable: %s", exc)
+                done = 0
             except Exception:  # keep the worker alive; the next pass retries
                 log.exception("worker pass failed")
                 done = 0

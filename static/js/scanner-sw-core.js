@@ -1,9 +1,9 @@
 // What every scanner's service worker does (door and stand): keep the scanner
 // page, its scripts, styles and the QR decoder, so a scanner reloaded without a
 // network still works. Network first (a deploy reaches devices at once), the
-// cache when the network fails or is slower than a few seconds; the API is never
-// cached. Each worker sets CACHE, CACHE_FAMILY, PRECACHE and SCANNER_PAGE, then
-// loads this file with importScripts.
+// cache when the network fails, the server answers 5xx, or it is slower than a
+// few seconds; the API is never cached. Each worker sets CACHE, CACHE_FAMILY,
+// PRECACHE and SCANNER_PAGE, then loads this file with importScripts.
 
 const NETWORK_TIMEOUT_MS = 3000;
 
@@ -45,6 +45,8 @@ async function networkFirst(request) {
       new Promise((_, reject) => setTimeout(() => reject(new Error("slow network")), NETWORK_TIMEOUT_MS)),
     ]);
     if (response.ok) cache.put(request, response.clone());
+    // A 5xx (the database restarting) is no page to scan with: the kept copy is.
+    if (response.status >= 500) return (await cache.match(request, { ignoreSearch: true })) || response;
     return response;
   } catch (error) {
     const cached = await cache.match(request, { ignoreSearch: true });

@@ -11,27 +11,23 @@ CHROMIUM_PATH): without it the e2e tests are skipped locally, and fail in CI
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -53,10 +49,19 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
 @pytest.fixture(scope="session")
 def live_server(migrated_database: None) -> Iterator[str]:
     """The app under uvicorn, sharing the test database; yields its base URL."""
-    port = _free_port()
+    with serve_app() as url:
+        yield url
+
+
+@contextmanager
+def serve_app(**env_overrides: str) -> Iterator[str]:
+    """Run `uvicorn app:app` on a free loopback port with the test run's environment
+    changed by env_overrides (another DATABASE_URL, VAR_DIR…); yields its base URL.
+    The log (access log included) goes to live-server-<port>.log beside VAR_DIR."""
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     # Links in pages and emails point at the live server, not the test client's host.
-    env = {**os.environ, "BASE_URL": url, "RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**os.environ, "BASE_URL": url, "RATE_LIMIT_PER_MINUTE": "0", **env_overrides}
     log = Path(os.environ["VAR_DIR"]).parent / f"live-server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
