@@ -4,11 +4,23 @@
 inside the caller's transaction; the worker (`send_due`) sends it later, by
 SMTP when SMTP_URL is set and otherwise as an .eml file under var/mail/.
 Each row is claimed by a conditional update before it is sent and marked sent
-straight after, so a worker killed and restarted does not send it again.
+straight after, so a worker killed and restarted does not send it again. The
+claim is a lease (OUTBOX_LEASE_SECONDS): a worker killed mid-send leaves its
+row to be taken again once the lease runs out, and a send is abandoned after
+half the lease, so no live send ever outlasts its claim.
+
+A failure of the mail server as a whole (unreachable, timing out, refusing at
+connect or HELO, 421) is no message's fault: it pauses the sender (the
+`Circuit`, 2 s doubling to 60 s) and charges no attempt, so mail queued during
+an outage goes out once, as soon as the server is back. Only a refusal of the
+message itself (to MAIL, RCPT or DATA) counts towards MAX_ATTEMPTS.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,14 +34,19 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
+from fairground.redact import redact
 from fairground.settings import Settings, get_settings
+from fairground.store import DatabaseStore
 from fairground.tables import OutboxMessage
 from fairground.templating import render
 
 log = logging.getLogger("fairground.mail")
 
 MAX_ATTEMPTS = 12
-CLAIM_SECONDS = 300
+PAUSE_FIRST = 2.0  # seconds the sender waits after the server first fails
+PAUSE_MAX = 60.0
+PAUSE_KEY = "paused"
+_status_store = DatabaseStore("mail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +174,51 @@ async def build_pending(limit: int = 1000) -> int:
     return len(rows)
 
 
+class MailServerDown(Exception):
+    """The sender as a whole cannot take mail now; no message is to blame."""
+
+
+def lease_seconds() -> int:
+    """How long a claim on a row lasts (OUTBOX_LEASE_SECONDS)."""
+    return get_settings().outbox_lease_seconds
+
+
+def send_timeout(lease: float) -> float:
+    """The most one send may take: half its lease, so it ends while the claim holds."""
+    return lease / 2
+
+
+@dataclass(slots=True)
+class Circuit:
+    """The circuit breaker of one sender: open (paused) after a server-level failure,
+    for PAUSE_FIRST seconds doubling to PAUSE_MAX; closed again by any answer from
+    the server about a message."""
+
+    delay: float = 0.0
+    retry_at: float = 0.0  # time.monotonic()
+    failures: int = 0
+    since: datetime | None = None
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self.retry_at
+
+    def trip(self) -> float:
+        self.delay = min(max(self.delay * 2, PAUSE_FIRST), PAUSE_MAX)
+        self.retry_at = time.monotonic() + self.delay
+        self.failures += 1
+        self.since = self.since or datetime.now(UTC)
+        return self.delay
+
+    def reset(self) -> bool:
+        """Close the circuit; True when it had been open."""
+        was_open = self.since is not None
+        self.delay, self.retry_at, self.failures, self.since = 0.0, 0.0, 0, None
+        return was_open
+
+
 class Sender(Protocol):
+    circuit: Circuit
+
     async def send(self, row_id: int, recipient: str, payload: bytes) -> None: ...
 
 
@@ -166,21 +227,50 @@ class FileSender:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.circuit = Circuit()
 
     async def send(self, row_id: int, recipient: str, payload: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{row_id:08d}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(payload)
-        tmp.replace(path)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(payload)
+            tmp.replace(path)
+        except OSError as exc:  # a full disk is not the message's fault
+            raise MailServerDown(f"cannot write {path}: {exc.strerror}") from exc
+
+
+# Refusals of one message: counted against it. Everything else the server or the
+# network says (and any 421, "service not available") pauses the whole sender.
+_MESSAGE_ERRORS = (
+    aiosmtplib.SMTPSenderRefused,
+    aiosmtplib.SMTPRecipientRefused,
+    aiosmtplib.SMTPRecipientsRefused,
+    aiosmtplib.SMTPDataError,
+    ValueError,
+)
+
+
+def is_server_failure(exc: Exception) -> bool:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refusal.code for refusal in exc.recipients]
+    else:
+        codes = [getattr(exc, "code", 0)]
+    if 421 in codes:
+        return True
+    if isinstance(exc, _MESSAGE_ERRORS):
+        return False
+    return isinstance(exc, aiosmtplib.SMTPException | OSError | TimeoutError)
 
 
 class SmtpSender:
     """SMTP via aiosmtplib: smtp://user:pass@host:port?starttls=1 or smtps://host."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 20.0) -> None:
         parts = urlsplit(url)
         query = parse_qs(parts.query)
+        self.timeout = timeout
+        self.circuit = Circuit()
         self.options: dict[str, Any] = {
             "hostname": parts.hostname,
             "port": parts.port or (465 if parts.scheme == "smtps" else 25),
@@ -188,17 +278,34 @@ class SmtpSender:
             "start_tls": query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
             "username": unquote(parts.username) if parts.username else None,
             "password": unquote(parts.password) if parts.password else None,
-            "timeout": 20,
+            "timeout": timeout,
         }
 
     async def send(self, row_id: int, recipient: str, payload: bytes) -> None:
+        """One message, all of it within `timeout` (aiosmtplib's own is per command)."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._deliver(recipient, payload)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if is_server_failure(exc):
+                raise MailServerDown(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    async def _deliver(self, recipient: str, payload: bytes) -> None:
         sender = get_settings().mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
-        await aiosmtplib.send(payload, sender=sender, recipients=[recipient], **self.options)
+        client = aiosmtplib.SMTP(**self.options)
+        await client.connect()  # greeting, STARTTLS and login: closes itself on failure
+        try:
+            await client.sendmail(sender, [recipient], payload)
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()  # the message is accepted: a failed goodbye is no matter
+        finally:
+            client.close()
 
 
 def sender_for(settings: Settings) -> Sender:
     if settings.smtp_url:
-        return SmtpSender(settings.smtp_url)
+        return SmtpSender(settings.smtp_url, send_timeout(settings.outbox_lease_seconds))
     return FileSender(settings.mail_dir)
 
 
@@ -207,17 +314,49 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+async def mail_pause() -> dict[str, Any] | None:
+    """The pause a worker last reported (since, error, failures, retry_at), or None."""
+    raw = await _status_store.get(PAUSE_KEY)
+    if raw is None:
+        return None
+    state: dict[str, Any] = json.loads(raw)
+    for key in ("since", "retry_at"):
+        state[key] = datetime.fromisoformat(state[key])
+    return state
+
+
+async def _pause(circuit: Circuit, error: str) -> None:
+    delay = circuit.trip()
+    log.warning("mail server unavailable (%s); pausing %.0f s", redact(error), delay)
+    now = datetime.now(UTC)
+    state = {
+        "since": (circuit.since or now).isoformat(),
+        "retry_at": (now + timedelta(seconds=delay)).isoformat(),
+        "failures": circuit.failures,
+        "error": error[:500],
+    }
+    # Expires by itself if the worker stops while paused; refreshed at every retry.
+    await _status_store.set(PAUSE_KEY, json.dumps(state), expires_in=int(PAUSE_MAX * 3))
+
+
+async def _resume(circuit: Circuit) -> None:
+    if circuit.reset():
+        log.info("mail server available again")
+        await _status_store.delete(PAUSE_KEY)
+
+
+def _due(now: datetime) -> Any:
+    return (OutboxMessage.kind == "email") & (
+        ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
+        | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now))
+    )
+
+
 async def _claim(now: datetime) -> dict[str, Any] | None:
     """Take the oldest due message; the conditional update makes the claim exclusive."""
     candidate = (
         await OutboxMessage.select(OutboxMessage.id)
-        .where(
-            (OutboxMessage.kind == "email")
-            & (
-                ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
-                | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now))
-            )
-        )
+        .where(_due(now))
         .order_by(OutboxMessage.id)
         .first()
     )
@@ -227,13 +366,10 @@ async def _claim(now: datetime) -> dict[str, Any] | None:
         await OutboxMessage.update(
             {
                 OutboxMessage.status: "sending",
-                OutboxMessage.claimed_until: now + timedelta(seconds=CLAIM_SECONDS),
+                OutboxMessage.claimed_until: now + timedelta(seconds=lease_seconds()),
             }
         )
-        .where(
-            (OutboxMessage.id == candidate["id"])
-            & ((OutboxMessage.status == "pending") | (OutboxMessage.claimed_until < now))
-        )
+        .where((OutboxMessage.id == candidate["id"]) & _due(now))
         .returning(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.attempts)
     )
     return claimed[0] if claimed else {"id": None}
@@ -258,10 +394,45 @@ async def _finish(row: dict[str, Any], error: str | None) -> None:
     await OutboxMessage.update(values).where(OutboxMessage.id == row["id"])
 
 
+async def _release(row: dict[str, Any], error: str) -> None:
+    """Give a claimed row back untouched but for the error: the server failed, not it."""
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: "pending",
+            OutboxMessage.claimed_until: None,
+            OutboxMessage.last_error: error[:2000],
+        }
+    ).where((OutboxMessage.id == row["id"]) & (OutboxMessage.status == "sending"))
+
+
+async def _send_row(sender: Sender, row: dict[str, Any]) -> bool | None:
+    """Send one claimed row: True sent, False not (counted), None the server is down."""
+    payload = await build_message(row["id"])
+    if payload is None:
+        return False
+    try:
+        await sender.send(row["id"], row["recipient"], payload)
+    except MailServerDown as exc:
+        await _release(row, str(exc))
+        await _pause(sender.circuit, str(exc))
+        return None
+    except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
+        log.warning("outbox message %s not sent: %s", row["id"], redact(exc))
+        await _finish(row, f"{type(exc).__name__}: {exc}")
+        await _resume(sender.circuit)
+        return False
+    await _finish(row, None)
+    await _resume(sender.circuit)
+    return True
+
+
 async def send_due(sender: Sender, limit: int = 100, deadline: float | None = None) -> int:
-    """Send up to `limit` due emails, one claim at a time; returns how many were sent."""
+    """Send up to `limit` due emails, one claim at a time; returns how many were sent.
+    Does nothing while the sender is paused, and stops at a server-level failure."""
     sent = 0
     for _ in range(limit):
+        if not sender.circuit.allows():
+            break
         if deadline is not None and time.monotonic() > deadline:
             break
         row = await _claim(datetime.now(UTC))
@@ -269,15 +440,8 @@ async def send_due(sender: Sender, limit: int = 100, deadline: float | None = No
             break
         if row["id"] is None:  # another worker took it first
             continue
-        payload = await build_message(row["id"])
-        if payload is None:
-            continue
-        try:
-            await sender.send(row["id"], row["recipient"], payload)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as exc:
-            log.warning("outbox message %s not sent: %s", row["id"], exc)
-            await _finish(row, f"{type(exc).__name__}: {exc}")
-            continue
-        await _finish(row, None)
-        sent += 1
+        result = await _send_row(sender, row)
+        if result is None:
+            break
+        sent += int(result)
     return sent

@@ -11,10 +11,12 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
+
+from fairground.diskcheck import plain_reason, probe_directory
 
 
 class SettingsError(Exception):
@@ -39,6 +41,7 @@ class Settings:
     max_body_bytes: int
     reminder_hours_before: int
     secure_cookies: bool
+    outbox_lease_seconds: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,16 +135,37 @@ def _secret_key(env: dict[str, str], var_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _writable(directory: Path, variable: str) -> None:
+    """A read-only mount or a full disk stops start-up here, naming the directory."""
+    try:
+        probe_directory(directory)
+    except OSError as exc:
+        target = "a file in a directory" if variable == "DATABASE_URL" else "a directory"
+        raise SettingsError(
+            variable,
+            f"cannot write to {directory} ({plain_reason(exc)}); "
+            f"set {variable} to {target} that can be written to",
+        ) from None
+
+
 def _var_dir(env: dict[str, str]) -> Path:
     var_dir = Path(env.get("VAR_DIR", "").strip() or "var").resolve()
-    try:
-        var_dir.mkdir(parents=True, exist_ok=True)
-        probe = var_dir / ".write-test"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
-    except OSError as exc:
-        raise SettingsError("VAR_DIR", f"{var_dir} is not writable ({exc.strerror})") from None
+    _writable(var_dir, "VAR_DIR")
     return var_dir
+
+
+def _check_directories(env: dict[str, str], settings: Settings) -> None:
+    """Every other directory we write to: the SQLite file's, the mail files', the keys'."""
+    if settings.is_sqlite:
+        path = Path(unquote(settings.database_url.removeprefix("sqlite:///")))
+        _writable(path.resolve().parent, "DATABASE_URL" if env.get("DATABASE_URL") else "VAR_DIR")
+    if settings.smtp_url is None:
+        _writable(settings.mail_dir, "VAR_DIR")
+    keys = env.get("TICKET_SIGNING_KEY_DIR", "").strip()
+    if keys:
+        _writable(Path(keys).resolve(), "TICKET_SIGNING_KEY_DIR")
+    else:
+        _writable(settings.var_dir / "keys", "VAR_DIR")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -152,7 +176,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if port > 65535:
         raise SettingsError("PORT", f"must be at most 65535, not {port}")
     base_url = _url(env, "BASE_URL", f"http://localhost:{port}", ("http", "https"))
-    return Settings(
+    settings = Settings(
         database_url=_database_url(env, var_dir),
         secret_key=_secret_key(env, var_dir),
         base_url=base_url,
@@ -165,7 +189,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_000_000, minimum=1024),
         reminder_hours_before=_int(env, "REMINDER_HOURS_BEFORE", 24, minimum=1),
         secure_cookies=base_url.startswith("https://"),
+        outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=4),
     )
+    _check_directories(env, settings)
+    return settings
 
 
 @lru_cache(maxsize=1)

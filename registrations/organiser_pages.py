@@ -14,8 +14,9 @@ from fairground.accounts import Principal, current_principal, require_roles
 from fairground.audit import record_audit
 from fairground.db import write_transaction
 from fairground.errors import Invalid, NotFound
-from fairground.mail import build_message
+from fairground.mail import build_message, mail_pause
 from fairground.tables import OutboxMessage, User
+from fairground.text import check_block
 from fairground.web import page
 from registrations import forms
 from registrations.tables import AccessRequest, Registration
@@ -42,18 +43,23 @@ async def _access_requests(event_id: int) -> list[dict[str, Any]]:
 async def _update_access_request(
     event_id: int, request_id: int, status: str, note: str, actor_id: int
 ) -> None:
-    """Only a request of this event (the guard checked the event, not the id)."""
+    """Only a request of this event (the guard checked the event, not the id); the
+    note is a block of text (fairground.text)."""
+    errors: dict[str, str] = {}
     if status not in ACCESS_STATUSES:
-        raise Invalid("Choose a status", fields={"status": "Choose open, arranged or declined"})
+        errors["status"] = "Choose open, arranged or declined"
+    note = check_block(note, "note", "The note", forms.MAX_TEXT, errors)
+    if errors:
+        raise Invalid("Some answers need correcting", fields=errors)
     async with write_transaction():
         found = await AccessRequest.exists().where(
             (AccessRequest.id == request_id) & (AccessRequest.registration.event == event_id)
         )
         if not found:
             raise NotFound("There is no such access request", code="access_request_not_found")
-        await AccessRequest.update(
-            {AccessRequest.status: status, AccessRequest.note: note[: forms.MAX_TEXT]}
-        ).where(AccessRequest.id == request_id)
+        await AccessRequest.update({AccessRequest.status: status, AccessRequest.note: note}).where(
+            AccessRequest.id == request_id
+        )
         await record_audit(
             actor_id, "access_request_updated", ("access_request", request_id), status=status
         )
@@ -125,7 +131,7 @@ class OrganiserRegistrationController(Controller):
         form = await request.form()
         # Field names carry the id: every request on the page has its own form.
         status = str(form.get(f"status-{request_id}", ""))
-        note = str(form.get(f"note-{request_id}", "")).strip()
+        note = str(form.get(f"note-{request_id}", ""))
         actor = current_principal(request).id
         await _update_access_request(event["id"], request_id, status, note, actor)
         return Redirect(f"/organiser/events/{slug}/access-requests?saved={request_id}")
@@ -135,7 +141,8 @@ class OrganiserRegistrationController(Controller):
         principal = current_principal(request)
         rows = await _recent_messages(principal)
         template = "registrations/organiser/outbox.html"
-        return page(request, template, rows=rows, everything=principal.is_superuser)
+        everything = principal.is_superuser
+        return page(request, template, rows=rows, everything=everything, paused=await mail_pause())
 
     @get("/outbox/{message_id:int}")
     async def outbox_message(self, request: Req, message_id: FromPath[int]) -> Template:

@@ -2,12 +2,18 @@
 
 The body is JSON; `X-Fairground-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`
 with the council's secret. A send is claimed by a conditional update (like the mail
-outbox), so two workers never POST the same one at once. The body is built when sent,
-from the lead as it is then: erased personal data is never sent later.
+outbox), so two workers never POST the same one at once; the claim is a lease of
+OUTBOX_LEASE_SECONDS and a POST is abandoned after half of it, so a live POST never
+outlasts its claim. A worker killed after the council got a POST but before we
+recorded the answer POSTs it again once the lease runs out: every POST of one send
+carries the same `X-Fairground-Webhook-Id`, so the council can discard the repeat.
+The body is built when sent, from the lead as it is then: erased personal data is
+never sent later.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -28,13 +34,15 @@ from exhibitors.leads.delivery import council_lead
 from exhibitors.leads.tables import CouncilWebhook, WebhookSend
 from fairground.db import write_transaction
 from fairground.errors import Invalid, NotFound
-from fairground.mail import backoff
+from fairground.mail import backoff, lease_seconds, send_timeout
+from fairground.text import check_line
 
 log = logging.getLogger("fairground.leads.webhooks")
 Row = dict[str, Any]
 MAX_ATTEMPTS = 12
-CLAIM_SECONDS = 120
-TIMEOUT = 10.0
+MAX_URL = 500
+TIMEOUT = 10.0  # per connect, read or write; the whole POST is bounded by send_timeout()
+ID_HEADER = "X-Fairground-Webhook-Id"
 BATCH = 50
 
 
@@ -61,16 +69,24 @@ def _private_allowed() -> bool:
 
 
 async def check_url(url: str) -> str:
-    """An http(s) URL whose host resolves to public addresses only (no SSRF)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        message = "Enter a web address starting with https://"
+    """An http(s) URL of up to 500 characters on one line (fairground.text) whose host
+    resolves to public addresses only (no SSRF)."""
+    errors: dict[str, str] = {}
+    url = check_line(url, "url", "The web address", MAX_URL, errors)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 443
+        usable = parts.scheme in ("https", "http") and bool(parts.hostname) and " " not in url
+    except ValueError:  # such as an unclosed [ in the host, or a port over 65535
+        usable = False
+    if errors or not usable:
+        message = errors.get("url", "Enter a web address starting with https://")
         raise Invalid(message, fields={"url": message})
     if _private_allowed():
-        return url.strip()
+        return url
     try:
-        infos = await anyio.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError:
+        infos = await anyio.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):  # unknown, or not a name at all (a label too long)
         raise Invalid("This address cannot be found", fields={"url": "Host not found"}) from None
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]))
@@ -159,7 +175,7 @@ async def _claim(now: datetime) -> Row | None:
     claimed = (
         await WebhookSend.update(
             {WebhookSend.status: "sending",
-             WebhookSend.claimed_until: now + timedelta(seconds=CLAIM_SECONDS)}
+             WebhookSend.claimed_until: now + timedelta(seconds=lease_seconds())}
         )
         .where((WebhookSend.id == candidate["id"]) & due)
         .returning(WebhookSend.id, WebhookSend.delivery, WebhookSend.attempts,
@@ -186,18 +202,23 @@ async def build_body(code: str, delivery_id: int) -> bytes | None:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
 
 
-async def _post(url: str, secret: str, body: bytes) -> tuple[int | None, str]:
-    """(status code or None, error text or "") of one POST."""
+async def _post(url: str, secret: str, body: bytes, send_id: int) -> tuple[int | None, str]:
+    """(status code or None, error text or "") of one POST, all within send_timeout()."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Fairground-Webhooks/1",
         "X-Fairground-Signature": sign(secret, int(time.time()), body),
+        ID_HEADER: str(send_id),
     }
+    limit = send_timeout(lease_seconds())
     try:
-        await check_url(url)  # again at send time: DNS may have changed since
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
-            response = await client.post(url, content=body, headers=headers)
-    except (httpx.HTTPError, Invalid) as exc:
+        async with asyncio.timeout(limit):
+            await check_url(url)  # again at send time: DNS may have changed since
+            async with httpx.AsyncClient(
+                timeout=min(TIMEOUT, limit), follow_redirects=False
+            ) as client:
+                response = await client.post(url, content=body, headers=headers)
+    except (httpx.HTTPError, Invalid, TimeoutError) as exc:
         return None, f"{type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:
         return response.status_code, ""
@@ -220,7 +241,7 @@ async def _send_one(row: Row) -> bool:
     if hook is None or body is None:
         await _finish(row, {WebhookSend.status: "cancelled"})
         return False
-    status, error = await _post(hook["url"], hook["secret"], body)
+    status, error = await _post(hook["url"], hook["secret"], body, row["id"])
     attempts, now = row["attempts"] + 1, datetime.now(UTC)
     values: dict[Any, Any] = {WebhookSend.attempts: attempts, WebhookSend.last_status_code: status}
     if not error:

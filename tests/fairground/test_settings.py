@@ -19,6 +19,7 @@ def test_defaults_make_the_demo_run(tmp_path: Path) -> None:
     assert settings.timezone == "Europe/London"
     assert settings.smtp_url is None
     assert settings.rate_limit_per_minute == 60
+    assert settings.outbox_lease_seconds == 120
     assert not settings.secure_cookies
 
 
@@ -72,6 +73,8 @@ def test_values_from_the_environment(tmp_path: Path) -> None:
         ("SECRET_KEY", "short"),
         ("RATE_LIMIT_PER_MINUTE", "-1"),
         ("RATE_LIMIT_PER_MINUTE", "lots"),
+        ("OUTBOX_LEASE_SECONDS", "3"),
+        ("OUTBOX_LEASE_SECONDS", "soon"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, variable: str, value: str) -> None:

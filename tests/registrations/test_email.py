@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ from tests.registrations.helpers import (
     person,
     register,
 )
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,12 +54,6 @@ class Inbox:
     def message_ids(self) -> list[str]:
         with self.lock:
             return [str(parse_mime(data)["Message-ID"]) for _, data in self.messages]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -105,9 +99,12 @@ def _uid(data: bytes) -> str:
 async def test_unreachable_server_retries_later() -> None:
     event = await make_event()
     await register(event)
-    assert await send_due(SmtpSender(f"smtp://127.0.0.1:{free_port()}")) == 0
+    sender = SmtpSender(f"smtp://127.0.0.1:{free_port()}")
+    assert await send_due(sender) == 0
     row = await OutboxMessage.select().first()
-    assert row["status"] == "pending" and row["attempts"] == 1 and row["last_error"]
+    # The server's fault, not the message's: no attempt is charged, the sender pauses.
+    assert row["status"] == "pending" and row["attempts"] == 0 and row["last_error"]
+    assert not sender.circuit.allows() and sender.circuit.failures == 1
 
 
 async def test_worker_pass_sends_via_smtp(smtp: tuple[Inbox, int]) -> None:
