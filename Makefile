@@ -8,11 +8,11 @@ PYTHON ?= python3
 PORT ?= 8000
 export PORT
 
-.PHONY: run install build migrate demo test test-sqlite test-postgres lint bench clean
+.PHONY: run install build migrate demo test test-sqlite test-postgres lint audit bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
@@ -55,6 +55,17 @@ test: install
 	$(BIN)/mypy
 	TEST_DATABASE=sqlite $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+# Known vulnerabilities in the installed Python packages and the npm packages (the
+# shipped ones, then all). Needs the advisory services (PyPI's per-version JSON, npm's
+# bulk advisories endpoint), so it is not part of `make test`; --strict makes a
+# package that could not be checked a failure, not a silent pass. See docs/SECURITY.md.
+audit: install
+	@status=0; \
+	$(BIN)/pip-audit --local --strict --progress-spinner off || status=1; \
+	npm audit --omit=dev || status=1; \
+	npm audit || status=1; \
+	exit $$status
 
 bench: install
 	$(BIN)/python -m bench $(BENCH)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -18,7 +19,7 @@ from exhibitors.applications import is_current_subscriber, waiting_count
 from exhibitors.queries import exhibitors_of_event, get_exhibitor, staff_of
 from exhibitors.validation import REASONS
 from fairground.accounts import current_principal, require_roles
-from fairground.errors import Conflict, DomainError, Invalid
+from fairground.errors import Conflict, DomainError, Invalid, NotFound
 from fairground.web import page
 
 Req = Request[Any, Any, Any]
@@ -27,7 +28,9 @@ UPLOAD_LIMIT = 3 * 1024 * 1024
 
 
 def _status_code(exc: DomainError) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
+    """409 for a conflict, 404 for an id that is not this fair's (a stand of another
+    event is not found here), else 400."""
+    return exc.status_code if isinstance(exc, Conflict | NotFound) else 400
 
 
 def _filters(request: Req) -> dict[str, str]:
@@ -138,7 +141,8 @@ class StandsController(Controller):
     @get("/")
     async def plan(self, request: Req, slug: FromPath[str]) -> Template:
         selected = request.query_params.get("stand", "")
-        return await self._show(request, slug, int(selected) if selected.isdigit() else None)
+        chosen = int(selected) if re.fullmatch(r"[0-9]{1,9}", selected) else None
+        return await self._show(request, slug, chosen)
 
     @post("/")
     async def create(self, request: Req, slug: FromPath[str]) -> Response[Any]:
@@ -182,7 +186,7 @@ class StandsController(Controller):
         form = await request.form()
         raw = str(form.get("exhibitor", ""))
         try:
-            if not raw.isdigit():
+            if not re.fullmatch(r"[0-9]{1,9}", raw):
                 raise Invalid("Choose an exhibitor", fields={"exhibitor": "Choose an exhibitor"})
             actor = current_principal(request).id
             await stands.allocate_stand(event["id"], int(raw), stand_id, actor)

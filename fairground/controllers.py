@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,13 +13,15 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from fairground import accounts
 from fairground.audit import record_audit
-from fairground.db import ping, write_transaction
+from fairground.db import RETRY_AFTER_SECONDS, ping, write_transaction
 from fairground.errors import Invalid
 from fairground.mail import queue_email
 from fairground.sessions import rotate_session
 from fairground.settings import get_settings
 from fairground.web import page, principal_of
 
+# Rate limited per client address (app.py); sign-in has its own throttle instead.
+PUBLIC_POST = {"public_post": True}
 LOGIN_ERROR = "Enter a correct email address and password"
 
 
@@ -41,6 +44,7 @@ async def healthz() -> Response[dict[str, str]]:
     return Response(
         {"status": "unavailable", "database": "unreachable"},
         status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -89,7 +93,7 @@ class AccountController(Controller):
     async def reset_request_form(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "accounts/reset_request.html", errors={}, sent=False, email="")
 
-    @post("/password-reset")
+    @post("/password-reset", opt=PUBLIC_POST)
     async def reset_request(self, request: Request[Any, Any, Any]) -> Template:
         form = await request.form()
         raw_email = str(form.get("email", ""))
@@ -115,7 +119,7 @@ class AccountController(Controller):
     async def reset_form(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
         return page(request, "accounts/reset.html", errors={}, token=token)
 
-    @post("/password-reset/{token:str}")
+    @post("/password-reset/{token:str}", opt=PUBLIC_POST)
     async def reset(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
         form = await request.form()
         password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
@@ -134,16 +138,27 @@ class AccountController(Controller):
     @get("/account")
     async def account(self, request: Request[Any, Any, Any]) -> Template:
         accounts.current_principal(request)
-        return page(request, "accounts/account.html", new_token=None)
+        return page(request, "accounts/account.html", new_token=None, errors={}, label="")
 
     @post("/account/tokens")
     async def new_token(self, request: Request[Any, Any, Any]) -> Template:
         principal = accounts.current_principal(request)
         form = await request.form()
-        async with write_transaction():
-            token = await accounts.create_token(principal.id, str(form.get("label", ""))[:100])
-            await record_audit(principal.id, "token_created", ("user", principal.id))
-        return page(request, "accounts/account.html", new_token=token)
+        label = str(form.get("label", ""))
+        try:
+            async with write_transaction():
+                token = await accounts.create_token(principal.id, label)
+                await record_audit(principal.id, "token_created", ("user", principal.id))
+        except Invalid as exc:
+            return page(
+                request,
+                "accounts/account.html",
+                status_code=400,
+                new_token=None,
+                errors=exc.fields,
+                label=label,
+            )
+        return page(request, "accounts/account.html", new_token=token, errors={}, label="")
 
 
 def _home_for(principal: accounts.Principal) -> str:
@@ -161,7 +176,9 @@ class PagesController(Controller):
 
     @get("/accessibility")
     async def accessibility(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "pages/accessibility.html")
+        # Where to report a problem: the address every email of the service comes from.
+        contact = parseaddr(get_settings().mail_from)[1]
+        return page(request, "pages/accessibility.html", contact=contact)
 
     @get("/privacy")
     async def privacy(self, request: Request[Any, Any, Any]) -> Template:

@@ -37,6 +37,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     ) -> dict[str, Any]:
         data = await super().load_from_connection(connection)
         connection.scope[LOADED] = dict(data)  # type: ignore[literal-required]
+        if not data and connection.cookies.get(self.config.key, "null") != "null":
+            # An ID we do not hold (expired, or planted by someone else): never adopt
+            # it, or whoever chose it could read what this visitor then types.
+            rotate_session(connection)
         return data
 
     async def store_in_message(
@@ -48,7 +52,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         anonymous visitor or an API call with a token: a database write per
         request, which also made busy doors wait on each other."""
         scope: dict[str, Any] = connection.scope  # type: ignore[assignment]
-        if isinstance(scope_session, dict) and scope.get(ROTATE_FLAG) is None:
+        fresh_id = scope.get(ROTATE_FLAG) is not None
+        if isinstance(scope_session, dict) and (not fresh_id or not scope_session):
             has_cookie = connection.cookies.get(self.config.key, "null") != "null"
             if not scope_session:
                 if has_cookie:

@@ -116,6 +116,7 @@ class RegistrationApiController(Controller):
     @post(
         "/registrations/{manage_token:str}/cancel",
         status_code=200,
+        opt={"public_post": True},
         summary="Cancel a place or leave the waiting list",
     )
     async def cancel(self, manage_token: FromPath[str]) -> Response[RegistrationOut]:

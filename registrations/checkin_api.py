@@ -15,6 +15,7 @@ from msgspec import Meta, Struct
 from events.guards import door_of_event, is_door_staff_of, is_organiser_of
 from events.services import get_event
 from fairground.accounts import Principal, current_principal
+from fairground.text import check_key, clean_label
 from registrations import checkin, door
 
 Row = dict[str, Any]
@@ -33,6 +34,24 @@ class CheckInIn(Struct, forbid_unknown_fields=True):
 class ManualIn(Struct, forbid_unknown_fields=True):
     door: Text80 = ""
     client_id: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class SearchIn(Struct, forbid_unknown_fields=True):
+    q: Annotated[str, Meta(max_length=100)] = ""
+
+
+def _search_rows(rows: list[Row]) -> list[Row]:
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "reference": r["reference"],
+            "status": r["status"],
+            "checked_in": r["checked_in_at"] is not None,
+            "access_needs": r["access_needs"] or None,
+        }
+        for r in rows
+    ]
 
 
 def channel_for(event_id: int) -> str:
@@ -82,10 +101,10 @@ class CheckInApiController(Controller):
             checkin.Scan(
                 code=data.code,
                 event=data.event,
-                door=data.door,
-                client_id=data.client_id,
+                door=clean_label(data.door, "door"),
+                client_id=check_key(data.client_id),
                 scanned_at=data.scanned_at,
-                device=data.device,
+                device=clean_label(data.device, "device"),
                 user_id=principal.id,
             )
         )
@@ -100,22 +119,26 @@ class CheckInApiController(Controller):
     async def bundle(self, slug: FromPath[str]) -> Row:
         return await door.offline_bundle(slug)
 
-    @get("/events/{slug:str}/attendees", guards=[door_of_event], summary="Search attendees")
+    @get(
+        "/events/{slug:str}/attendees",
+        guards=[door_of_event],
+        summary="Search attendees (deprecated: the name goes in the URL; POST .../search)",
+        deprecated=True,
+    )
     async def search(
         self, slug: FromPath[str], q: FromQuery[Annotated[str, Meta(max_length=100)]] = ""
     ) -> list[Row]:
-        rows = await door.search_attendees(slug, q)
-        return [
-            {
-                "id": r["id"],
-                "name": r["name"],
-                "reference": r["reference"],
-                "status": r["status"],
-                "checked_in": r["checked_in_at"] is not None,
-                "access_needs": r["access_needs"] or None,
-            }
-            for r in rows
-        ]
+        return _search_rows(await door.search_attendees(slug, q))
+
+    @post(
+        "/events/{slug:str}/attendees/search",
+        guards=[door_of_event],
+        status_code=200,
+        summary="Search attendees by name, email or reference",
+    )
+    async def search_by_post(self, slug: FromPath[str], data: JSONBody[SearchIn]) -> list[Row]:
+        """The search text in the body, so that names stay out of URLs and access logs."""
+        return _search_rows(await door.search_attendees(slug, data.q))
 
     @post(
         "/events/{slug:str}/attendees/{registration_id:int}/checkin",
@@ -134,8 +157,8 @@ class CheckInApiController(Controller):
         scan = checkin.Scan(
             code="",
             event=slug,
-            door=data.door,
-            client_id=data.client_id,
+            door=clean_label(data.door, "door"),
+            client_id=check_key(data.client_id),
             user_id=principal.id,
             device="manual",
         )
@@ -157,7 +180,8 @@ class CheckInApiController(Controller):
         data: JSONBody[ManualIn],
     ) -> Row:
         principal = current_principal(request)
-        undone = await checkin.undo_check_in(slug, registration_id, data.door, principal.id)
+        door_name = clean_label(data.door, "door")
+        undone = await checkin.undo_check_in(slug, registration_id, door_name, principal.id)
         verdict = {"result": "undone" if undone else "not_checked_in"}
         _announce(request, await checkin.event_id_for(slug), verdict)
         return verdict

@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fairground.errors import Invalid
+from fairground.text import check_line
 from registrations.checkin import code_hash, event_id_for
 from registrations.tables import CheckIn, Registration
 from registrations.tickets import public_keys
@@ -92,24 +94,50 @@ def _slot(row: Row) -> list[str] | None:
     return [start.isoformat(), end.isoformat()] if start and end else None
 
 
+_SEARCH_COLUMNS = (
+    Registration.id,
+    Registration.name,
+    Registration.email,
+    Registration.reference,
+    Registration.status,
+    Registration.checked_in_at,
+    Registration.access_needs,
+)
+
+
 async def search_attendees(slug: str, query: str, limit: int = 10) -> list[Row]:
-    """By name, email or reference: prefix matches first, then near misses (typos)."""
+    """By name, email or reference: prefix matches first, then near misses (typos).
+    The query is a line of up to 100 characters (fairground.text), else Invalid."""
+    errors: dict[str, str] = {}
+    needle = check_line(query, "q", "The search", 100, errors).lower()
+    if errors:
+        raise Invalid(errors["q"], fields=errors)
     event_id = await event_id_for(slug)
-    needle = " ".join(query.split()).lower()[:100]
     if len(needle) < 2:
         return []
-    rows = await Registration.select(
-        Registration.id,
-        Registration.name,
-        Registration.email,
-        Registration.reference,
-        Registration.status,
-        Registration.checked_in_at,
-        Registration.access_needs,
-    ).where(Registration.event == event_id)
+    rows = await Registration.select(*_SEARCH_COLUMNS).where(Registration.event == event_id)
     scored = [(_score(row, needle), row) for row in rows]
     hits = sorted((pair for pair in scored if pair[0] > 0.6), key=lambda p: -p[0])
     return [row for _, row in hits[:limit]]
+
+
+async def attendee_by_reference(slug: str, reference: str) -> list[Row]:
+    """The one registration of this event with this reference (none for another event's)."""
+    event_id = await event_id_for(slug)
+    return await Registration.select(*_SEARCH_COLUMNS).where(
+        (Registration.event == event_id) & (Registration.reference == reference.strip().upper())
+    )
+
+
+async def reference_of(slug: str, registration_id: int) -> str:
+    """The reference of a registration of this event ("" for another event's)."""
+    event_id = await event_id_for(slug)
+    row = (
+        await Registration.select(Registration.reference)
+        .where((Registration.event == event_id) & (Registration.id == registration_id))
+        .first()
+    )
+    return str(row["reference"]) if row else ""
 
 
 def _score(row: Row, needle: str) -> float:

@@ -28,6 +28,7 @@ from fairground import timefmt
 from fairground.accounts import current_principal, require_roles
 from fairground.audit import record_audit
 from fairground.errors import Conflict, Invalid
+from fairground.text import clean_label
 from fairground.web import CSP, page
 from registrations import checkin, door
 from registrations.checkin_api import channel_for
@@ -44,12 +45,29 @@ CHART_WIDTH, CHART_HEIGHT = 600, 200
 
 
 def _door_of(form: FormMultiDict) -> str:
-    return " ".join(str(form.get("door", "")).split())[:80]
+    """The door's name the page's script put in the form (fairground.text.clean_label)."""
+    return clean_label(form.get("door", ""), "door")
 
 
-def _find_url(slug: str, **query: str) -> str:
-    params = {k: v for k, v in query.items() if v}
+def _find_url(slug: str, done: str, ref: str) -> str:
+    """Back to the find page after a check-in: the outcome and the registration's
+    reference only. Names and emails never go in a URL (logs, history, Referer)."""
+    params = {k: v for k, v in (("done", done), ("ref", ref)) if v}
     return f"/door/events/{slug}/find" + (f"?{urlencode(params)}" if params else "")
+
+
+async def _find_page(
+    request: Request[Any, Any, Any], slug: str, query: str, results: list[Row], done: str
+) -> Template:
+    return page(
+        request,
+        "registrations/door/find.html",
+        event=await get_event(slug),
+        q=query,
+        results=results,
+        done=done,
+        who=results[0]["name"] if done and results else "",
+    )
 
 
 class DoorPagesController(Controller):
@@ -66,16 +84,18 @@ class DoorPagesController(Controller):
 
     @get("/events/{slug:str}/find", guards=[door_of_event])
     async def find(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        query = request.query_params.get("q", "")[:100]
-        return page(
-            request,
-            "registrations/door/find.html",
-            event=await get_event(slug),
-            q=query,
-            results=await door.search_attendees(slug, query) if query else [],
-            done=request.query_params.get("done", ""),
-            who=request.query_params.get("who", ""),
-        )
+        """The search form; after a check-in, that attendee's row, found by reference."""
+        ref = request.query_params.get("ref", "")[:20]
+        results = await door.attendee_by_reference(slug, ref) if ref else []
+        return await _find_page(request, slug, "", results, request.query_params.get("done", ""))
+
+    @post("/events/{slug:str}/find", guards=[door_of_event], status_code=200)
+    async def search(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        """The search itself is a POST, so that the name typed stays out of every URL."""
+        form = await request.form()
+        query = str(form.get("q", "")).strip()
+        results = await door.search_attendees(slug, query) if query else []
+        return await _find_page(request, slug, query, results, "")
 
     @post("/events/{slug:str}/attendees/{registration_id:int}/checkin", guards=[door_of_event])
     async def check_in(
@@ -88,8 +108,8 @@ class DoorPagesController(Controller):
         )
         verdict = await checkin.check_in_by_id(slug, registration_id, scan)
         _announce(request, await checkin.event_id_for(slug), verdict["result"])
-        who = verdict.get("attendee", {}).get("name", "")
-        return Redirect(_find_url(slug, q=str(form.get("q", "")), done=verdict["result"], who=who))
+        ref = verdict.get("attendee", {}).get("reference", "")
+        return Redirect(_find_url(slug, done=verdict["result"], ref=ref), status_code=303)
 
     @post("/events/{slug:str}/attendees/{registration_id:int}/undo", guards=[door_of_event])
     async def undo(
@@ -102,7 +122,8 @@ class DoorPagesController(Controller):
             await record_audit(principal.id, "check_in_undone", ("registration", registration_id))
             _announce(request, await checkin.event_id_for(slug), "undone")
         result = "undone" if undone else "not_checked_in"
-        return Redirect(_find_url(slug, q=str(form.get("q", "")), done=result))
+        ref = await door.reference_of(slug, registration_id)
+        return Redirect(_find_url(slug, done=result, ref=ref), status_code=303)
 
     @get("/events/{slug:str}/walk-up", guards=[door_of_event])
     async def walk_up_form(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
@@ -170,6 +191,7 @@ async def _register_walk_up(
         return await _walk_up_page(request, slug, values, {}, status_code=409)
     raw = {"name": values["name"], "email": values["email"], "slot_id": values["slot_id"] or None}
     try:
+        door_name = clean_label(values["door"], "door")  # before anything is written
         data = await validate_registration(event, raw)
         result = await register_attendee(slug, data)
     except Invalid as exc:
@@ -183,13 +205,13 @@ async def _register_walk_up(
         checkin.Scan(
             code=result.ticket_code or "",
             event=slug,
-            door=values["door"][:80],
+            door=door_name,
             device="walk-up",
             user_id=current_principal(request).id,
         )
     )
     _announce(request, int(event["id"]), verdict["result"])
-    return Redirect(_find_url(slug, q=result.reference, done="walk_up", who=values["name"]))
+    return Redirect(_find_url(slug, done="walk_up", ref=result.reference), status_code=303)
 
 
 _CONFLICTS = {

@@ -31,6 +31,7 @@ from exhibitors.leads.tables import (
 )
 from fairground.accounts import organisation_id_for_council
 from fairground.db import write_transaction
+from fairground.errors import Invalid, NotFound
 from fairground.tables import Organisation
 from registrations.services import CONSENT_HOOKS, ConsentHook
 from registrations.tables import Registration
@@ -58,7 +59,11 @@ async def enabled_rules(event_id: int) -> set[str]:
 
 
 async def set_rules(event_id: int, enabled: set[str]) -> None:
-    """Store every rule's switch; leads of the event are routed again."""
+    """Store every rule's switch; leads of the event are routed again. A rule that does
+    not exist is refused, naming the field."""
+    if not enabled <= set(RULES):
+        message = "Choose rules from the list"
+        raise Invalid(message, fields={"rules": message})
     async with write_transaction():
         await RoutingRule.delete().where(RoutingRule.event == event_id)
         await RoutingRule.insert(
@@ -279,10 +284,15 @@ async def subscribe(event_id: int, council_code: str, job_family: str) -> None:
 
 
 async def unsubscribe(event_id: int, subscription_id: int) -> None:
+    """Only a subscription of this event: another event's id is not found here."""
     async with write_transaction():
-        await CouncilJobFamily.delete().where(
-            (CouncilJobFamily.id == subscription_id) & (CouncilJobFamily.event == event_id)
+        deleted = (
+            await CouncilJobFamily.delete()
+            .where((CouncilJobFamily.id == subscription_id) & (CouncilJobFamily.event == event_id))
+            .returning(CouncilJobFamily.id)
         )
+        if not deleted:
+            raise NotFound("There is no such subscription", code="subscription_not_found")
         await Lead.update({Lead.route_due: True}).where(Lead.event == event_id)
 
 

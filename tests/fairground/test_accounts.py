@@ -221,3 +221,121 @@ async def test_anonymous_and_token_requests_store_no_session(client: Any) -> Non
     before = await StoreEntry.select(StoreEntry.value).first()
     await client.get("/organiser/")  # unchanged and fresh: not written again
     assert await StoreEntry.select(StoreEntry.value).first() == before
+
+
+# --- session fixation, logout, cookie flags ----------------------------------------
+# A browser holding a given session ID is played by clearing the client's jar and
+# sending the Cookie header by hand.
+
+
+def _as(client: Any, session_id: str, csrf: str = "") -> dict[str, str]:
+    client.cookies.clear()
+    return {"cookie": f"fg_session={session_id}; csrftoken={csrf}"}
+
+
+def _issued(response: Any) -> str:
+    """The session ID a response sets ("" for none, or the null cookie)."""
+    for header in response.headers.get_list("set-cookie"):
+        match = re.match(r"fg_session=([^;]*)", header)
+        if match and match.group(1) != "null":
+            return match.group(1)
+    return ""
+
+
+async def _session_exists(session_id: str) -> bool:
+    from fairground.tables import StoreEntry
+
+    return await StoreEntry.exists().where(StoreEntry.key == f"session:{session_id}")
+
+
+async def _start_registration(client: Any, slug: str, headers: dict[str, str]) -> Any:
+    """Step 1 of registration answered: an anonymous session with personal data in it."""
+    page = await client.get("/login", headers=headers)
+    csrf = csrf_from(page.text)
+    details = {"name": "Amira Khan", "email": "amira@example.org", "home_council": "E07000220"}
+    return await client.post(
+        f"/events/{slug}/register",
+        data={**details, "_csrf_token": csrf},
+        headers={**headers, "cookie": f"{headers.get('cookie', '')}; csrftoken={csrf}"},
+    )
+
+
+async def test_the_session_id_held_before_sign_in_is_dead_after_it(client: Any) -> None:
+    event = await make_event()
+    started = await _start_registration(client, event["slug"], {})
+    before = _issued(started)
+    assert started.status_code == 303 and before and await _session_exists(before)
+    client.cookies.clear()
+    client.cookies.set("fg_session", before)
+    page = await client.get("/login")
+    user = await make_user("organiser", org=event["organisation"])
+    signed_in = await client.post(
+        "/login",
+        data={"email": user["email"], "password": PASSWORD, "_csrf_token": csrf_from(page.text)},
+    )
+    after = _issued(signed_in)
+    assert signed_in.status_code == 302 and after and after != before
+    assert not await _session_exists(before)
+    replay = await client.get("/organiser/", headers=_as(client, before))
+    assert replay.status_code in (302, 303) and replay.headers["location"].startswith("/login")
+    assert (await client.get("/organiser/", headers=_as(client, after))).status_code == 200
+
+
+async def test_a_session_id_the_server_never_issued_is_not_adopted(client: Any) -> None:
+    """A planted cookie (fixation): what the visitor types is kept under a new ID."""
+    event = await make_event()
+    planted = "a" * 64
+    response = await _start_registration(client, event["slug"], _as(client, planted))
+    issued = _issued(response)
+    assert response.status_code == 303
+    assert issued and issued != planted and await _session_exists(issued)
+    assert not await _session_exists(planted)
+    # Whoever planted the ID sees nothing of the answers; the visitor sees them.
+    check = f"/events/{event['slug']}/register/interests"
+    planter = await client.get(check, headers=_as(client, planted))
+    assert planter.status_code == 303 and planter.headers["location"].endswith("/register")
+    assert (await client.get(check, headers=_as(client, issued))).status_code == 200
+
+
+async def test_logout_ends_the_session_on_the_server(client: Any) -> None:
+    user = await make_user("organiser", org=await make_org())
+    await login(client, user)
+    session_id = client.cookies.get("fg_session")
+    assert session_id and await _session_exists(session_id)
+    page = await client.get("/account")
+    assert (await client.post("/logout", data={"_csrf_token": csrf_from(page.text)})).is_redirect
+    assert not await _session_exists(session_id)
+    replay = await client.get("/account", headers=_as(client, session_id))  # a copy from before
+    assert replay.status_code in (302, 303) and replay.headers["location"].startswith("/login")
+    headers = {**_as(client, session_id), "accept": "application/json"}
+    assert (await client.get("/organiser/", headers=headers)).status_code == 401
+
+
+async def test_cookies_are_secure_behind_tls(monkeypatch: Any) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from app import create_app
+    from fairground.settings import load_settings
+
+    monkeypatch.setenv("BASE_URL", "https://fair.example.org")
+    user = await make_user("door")
+    app = create_app(load_settings())
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as tls:
+        tls.follow_redirects = False
+        page = await tls.get("/login")
+        csrf_cookie = page.headers["set-cookie"].lower()
+        assert "csrftoken=" in csrf_cookie and "secure" in csrf_cookie
+        assert "samesite=lax" in csrf_cookie
+        signed_in = await tls.post(
+            "/login",
+            data={
+                "email": user["email"],
+                "password": PASSWORD,
+                "_csrf_token": csrf_from(page.text),
+            },
+        )
+        assert signed_in.status_code == 302
+        session = next(
+            c.lower() for c in signed_in.headers.get_list("set-cookie") if "fg_session=" in c
+        )
+        assert "secure" in session and "httponly" in session and "samesite=lax" in session

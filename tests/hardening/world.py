@@ -1,4 +1,10 @@
-"""One fair with every kind of staff, and an outsider of each kind, for the hardening tests."""
+"""One fair with every kind of staff, and an outsider of each kind, for the hardening tests.
+
+The world has a second event (another organisation's), with its own door staff,
+exhibitor, registration, stand, access request, routing subscription and a lead
+routed to another council, so that a test can point a path at an object outside
+the caller's scope.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 from events.services import get_slots
+from exhibitors.leads.routing import subscribe
 from exhibitors.leads.schemas import LeadIn
 from exhibitors.leads.services import capture_lead
-from exhibitors.leads.tables import LeadDelivery
-from registrations.tables import Registration
+from exhibitors.leads.tables import CouncilJobFamily, CouncilWebhook, LeadDelivery, WebhookSend
+from exhibitors.stands import create_stand
+from exhibitors.tables import Exhibitor
+from fairground.tables import OutboxMessage
+from registrations.tables import AccessRequest, Registration
 from tests.factories import (
     add_door,
     add_staff,
@@ -27,6 +37,19 @@ from tests.registrations.helpers import register
 
 RUGBY = "E07000220"
 COVENTRY = "E08000026"
+# Only loopback, never contacted: the world registers webhooks but sends nothing.
+HOOK_URL = "http://127.0.0.1:9/hook"
+ROLES = (
+    "organiser",
+    "organiser_other",
+    "door",
+    "door_other",
+    "exhibitor",
+    "exhibitor_other",
+    "council",
+    "council_other",
+    "superuser",
+)
 
 
 @dataclass
@@ -43,6 +66,9 @@ class World:
     delivery_id: int
     tokens: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Objects the permission matrix points at (see `params`), and those of the other scope.
+    ids: dict[str, Any] = field(default_factory=dict)
+    other: dict[str, Any] = field(default_factory=dict)
 
     def headers(self, role: str | None) -> dict[str, str]:
         if role is None or role == "anonymous":
@@ -59,6 +85,7 @@ class World:
             "exhibitor_id": self.exhibitor_id,
             "code": RUGBY,
             "delivery_id": self.delivery_id,
+            **self.ids,
         }
 
 
@@ -73,7 +100,111 @@ async def _users(org: int, other_org: int) -> dict[str, dict[str, Any]]:
         "exhibitor_other": await make_user("exhibitor"),
         "council": await make_user("council", org=rugby),
         "council_other": await make_user("council", org=coventry),
+        # The operator's own account; it belongs to an organisation so it can create events.
+        "superuser": await make_user("superuser", org=await make_org("Fairground operator")),
     }
+
+
+async def _registration_row(manage_token: str) -> int:
+    row = (
+        await Registration.select(Registration.id)
+        .where(Registration.manage_token == manage_token)
+        .first()
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def _first_id(table: Any, *where: Any) -> int:
+    query = table.select(table.id).order_by(table.id)
+    for condition in where:
+        query = query.where(condition)
+    row = await query.first()
+    assert row is not None, f"the world has no {table.__name__}"
+    return int(row["id"])
+
+
+async def _lead_routed(
+    event: dict[str, Any], exhibitor_id: int, staff_id: int, council: str, **person: Any
+) -> Any:
+    """A registration that consents to `council`, scanned at the stand and routed there."""
+    registered = await register(
+        event,
+        home_council=council,
+        interests=["social-care"],
+        consent={"councils": [council], "job_alerts": False},
+        access_needs="BSL interpreter",
+        **person,
+    )
+    lead = LeadIn(code=registered.ticket_code, rating=4, consent_given=True)
+    await capture_lead(exhibitor_id, lead, staff_id)
+    return registered
+
+
+async def _applied_exhibitor(event_id: int) -> int:
+    rows = await Exhibitor.insert(
+        Exhibitor(
+            event=event_id,
+            organisation=await make_org(),
+            status="applied",
+            contact_name="Pat Applicant",
+            contact_email="pat@applicant.example.org",
+        )
+    ).returning(Exhibitor.id)
+    return int(rows[0]["id"])
+
+
+async def new_stand(event_id: int, code: str) -> int:
+    return await create_stand(
+        event_id, {"code": code, "width": 3, "depth": 2, "x": 0, "y": 0, "power": False}
+    )
+
+
+async def new_subscription(event_id: int, council: str = RUGBY) -> int:
+    await subscribe(event_id, council, "digital")
+    return await _first_id(
+        CouncilJobFamily,
+        CouncilJobFamily.event == event_id,
+        CouncilJobFamily.job_family == "digital",
+    )
+
+
+async def _objects(world: World) -> None:
+    """The objects beside the registration: stands, an application, a subscription, mail."""
+    event_id, other_id = world.event["id"], world.other_event["id"]
+    world.ids = {
+        "stand_id": await new_stand(event_id, "A1"),
+        "applied_id": await _applied_exhibitor(event_id),
+        "request_id": await _first_id(
+            AccessRequest, AccessRequest.registration == world.registration_id
+        ),
+        "subscription_id": await new_subscription(event_id),
+        "message_id": await _first_id(
+            OutboxMessage, OutboxMessage.recipient == "amira@example.org"
+        ),
+        "send_id": await _first_id(WebhookSend, WebhookSend.council == await council_id(RUGBY)),
+        "draft": (await make_event(world.event["organisation"], status="draft"))["slug"],
+        "slot_id": (await get_slots(event_id))[0]["id"],
+    }
+    world.other.update(
+        {
+            "stand_id": await new_stand(other_id, "B1"),
+            "applied_id": await _applied_exhibitor(other_id),
+            "request_id": await _first_id(
+                AccessRequest, AccessRequest.registration == world.other["registration_id"]
+            ),
+            "subscription_id": await new_subscription(other_id, COVENTRY),
+            "send_id": await _first_id(
+                WebhookSend, WebhookSend.council == await council_id(COVENTRY)
+            ),
+            "delivery_id": await _first_id(
+                LeadDelivery, LeadDelivery.council == await council_id(COVENTRY)
+            ),
+            "message_id": await _first_id(
+                OutboxMessage, OutboxMessage.recipient == "jo@example.org"
+            ),
+        }
+    )
 
 
 async def build_world() -> World:
@@ -83,42 +214,52 @@ async def build_world() -> World:
     other_event = await make_event(other_org)
     exhibitor_id = await make_exhibitor(event["id"])
     other_exhibitor_id = await make_exhibitor(event["id"])
+    far_exhibitor_id = await make_exhibitor(other_event["id"])
     users = await _users(org, other_org)
     await add_door(event["id"], users["door"]["id"])
     await add_door(other_event["id"], users["door_other"]["id"])
     await add_staff(exhibitor_id, users["exhibitor"]["id"])
+    # Room for the colleagues each allowed role invites in the permission matrix.
+    await Exhibitor.update({Exhibitor.staff_limit: 20}).where(Exhibitor.id == exhibitor_id)
     await add_staff(other_exhibitor_id, users["exhibitor_other"]["id"])
+    far_staff = await make_user("exhibitor")
+    await add_staff(far_exhibitor_id, far_staff["id"])
+    for code in (RUGBY, COVENTRY):  # so that routing leaves a webhook send for each
+        hook = CouncilWebhook(council=await council_id(code), url=HOOK_URL, secret="whsec_w")
+        await CouncilWebhook.insert(hook)
     slot_id = (await get_slots(event["id"]))[0]["id"]
-    registered = await register(
+    registered = await _lead_routed(
         event,
+        exhibitor_id,
+        users["exhibitor"]["id"],
+        RUGBY,
         slot_id=slot_id,
         name="Amira Khan",
         email="amira@example.org",
-        home_council=RUGBY,
-        interests=["social-care"],
-        consent={"councils": [RUGBY], "job_alerts": False},
     )
-    lead = LeadIn(code=registered.ticket_code, rating=4, consent_given=True)
-    await capture_lead(exhibitor_id, lead, users["exhibitor"]["id"])
+    far = await _lead_routed(
+        other_event, far_exhibitor_id, far_staff["id"], COVENTRY, name="Jo Bloggs",
+        email="jo@example.org",
+    )  # fmt: skip
     await route_all()
-    delivery = await LeadDelivery.select(LeadDelivery.id).first()
-    row = (
-        await Registration.select(Registration.id)
-        .where(Registration.manage_token == registered.manage_token)
-        .first()
-    )
-    assert row is not None
-    assert delivery is not None, "the world's lead was not routed to Rugby"
+    delivery = await _first_id(LeadDelivery, LeadDelivery.council == await council_id(RUGBY))
     world = World(
         event=event,
         other_event=other_event,
         exhibitor_id=exhibitor_id,
         other_exhibitor_id=other_exhibitor_id,
-        registration_id=int(row["id"]),
+        registration_id=await _registration_row(registered.manage_token),
         manage_token=registered.manage_token,
         ticket_code=registered.ticket_code,
-        delivery_id=int(delivery["id"]),
+        delivery_id=delivery,
         users=users,
+        other={
+            "slug": other_event["slug"],
+            "exhibitor_id": far_exhibitor_id,
+            "registration_id": await _registration_row(far.manage_token),
+            "ticket_code": far.ticket_code,
+        },
     )
+    await _objects(world)
     world.tokens = {role: await token_for(user) for role, user in users.items()}
     return world

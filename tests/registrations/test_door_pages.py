@@ -4,20 +4,18 @@ undo, walk-up registration, the live dashboard and its Server-Sent Events."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from fairground.tables import AuditLog
 from registrations.door_pages import chart_bars
 from registrations.tables import CheckIn, Registration
 from tests.factories import add_door, csrf_from, login, make_event, make_org, make_user, token_for
 from tests.registrations.helpers import register
+from tests.servers import app_in_loop
 
 
 async def door_user(event: dict[str, Any]) -> dict[str, Any]:
@@ -75,25 +73,30 @@ async def test_find_check_in_and_undo_through_the_forms(client: Any) -> None:
     user = await door_user(event)
     await login(client, user)
     find = f"/door/events/{event['slug']}/find"
-    page = await client.get(find, params={"q": "amria"})  # a typo still finds her
+    form = await client.get(find)
+    assert 'method="post"' in form.text and ticket.reference not in form.text
+    # A typo still finds her; the name goes in the body, never the URL.
+    page = await client.post(find, data={"_csrf_token": csrf_from(form.text), "q": "amria"})
+    assert page.status_code == 200
     assert ticket.reference in page.text and "BSL interpreter" in page.text
     row = await registration(ticket.reference)
 
     done = await client.post(
         f"/door/events/{event['slug']}/attendees/{row['id']}/checkin",
-        data={"_csrf_token": csrf_from(page.text), "door": "Side door", "q": "amria"},
+        data={"_csrf_token": csrf_from(page.text), "door": "Side door"},
     )
-    assert done.status_code in (302, 303)
-    assert "done=ok" in done.headers["location"]
+    assert done.status_code == 303
+    assert done.headers["location"] == f"{find}?done=ok&ref={ticket.reference}"
     assert (await registration(ticket.reference))["checked_in_door"] == "Side door"
 
     page = await client.get(done.headers["location"])
     assert 'data-done="ok"' in page.text and "Undo" in page.text
+    assert "Amira Khan is checked in" in page.text
     undone = await client.post(
         f"/door/events/{event['slug']}/attendees/{row['id']}/undo",
         data={"_csrf_token": csrf_from(page.text), "door": "Side door"},
     )
-    assert "done=undone" in undone.headers["location"]
+    assert undone.headers["location"] == f"{find}?done=undone&ref={ticket.reference}"
     assert (await registration(ticket.reference))["checked_in_at"] is None
     verdicts = await CheckIn.select(CheckIn.verdict).order_by(CheckIn.id)
     assert [v["verdict"] for v in verdicts] == ["ok", "undone"]
@@ -127,9 +130,12 @@ async def test_walk_up_registers_and_checks_in(client: Any) -> None:
             "door": "Main entrance",
         },
     )
-    assert response.status_code in (302, 303), response.text
-    assert "done=walk_up" in response.headers["location"]
+    assert response.status_code == 303, response.text
     row = await Registration.select().where(Registration.email == "sam@example.org").first()
+    location = f"/door/events/{event['slug']}/find?done=walk_up&ref={row['reference']}"
+    assert response.headers["location"] == location  # the reference, not the name
+    shown = await client.get(location)
+    assert "Sam Walker is registered and checked in" in shown.text
     assert row["status"] == "confirmed"
     assert row["checked_in_at"] is not None and row["checked_in_door"] == "Main entrance"
 
@@ -198,30 +204,13 @@ def test_chart_bars_scale_to_the_busiest_quarter() -> None:
 # --- Server-Sent Events: a real server, since the test client buffers whole bodies.
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     """The app under uvicorn in this test's event loop, on a free loopback port."""
     from app import create_app
 
-    port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    task = asyncio.create_task(instance.serve())
-    for _ in range(500):  # at most 10 s
-        if instance.started:
-            break
-        await asyncio.sleep(0.02)
-    assert instance.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 10)
+    async with app_in_loop(create_app()) as url:
+        yield url
 
 
 async def _next_event(lines: AsyncIterator[str]) -> tuple[str, str]:
@@ -258,3 +247,25 @@ async def test_sse_emits_an_event_after_a_check_in(server: str) -> None:
             assert scan.json()["result"] == "ok"
             kind, data = await asyncio.wait_for(_next_event(lines), 5)
     assert kind == "checkin" and '"ok"' in data
+
+
+async def test_api_search_by_post_keeps_the_name_out_of_the_url(client: Any) -> None:
+    event = await make_event()
+    ticket = await register(event, name="Amira Khan", access_needs="BSL interpreter")
+    headers = {"Authorization": f"Bearer {await token_for(await door_user(event))}"}
+    base = f"/api/v1/events/{event['slug']}/attendees"
+    found = await client.post(f"{base}/search", json={"q": "amria"}, headers=headers)
+    assert found.status_code == 200
+    [hit] = found.json()
+    assert (hit["name"], hit["reference"], hit["checked_in"]) == (
+        "Amira Khan",
+        ticket.reference,
+        False,
+    )
+    old = await client.get(base, params={"q": "amria"}, headers=headers)  # still works
+    assert old.json() == found.json()
+    too_long = await client.post(f"{base}/search", json={"q": "x" * 101}, headers=headers)
+    assert too_long.status_code == 422 and "q" in too_long.json()["fields"]
+    operations = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert operations["/api/v1/events/{slug}/attendees"]["get"]["deprecated"] is True
+    assert "post" in operations["/api/v1/events/{slug}/attendees/search"]
