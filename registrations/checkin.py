@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
@@ -40,6 +40,7 @@ _ATTENDEE_COLUMNS = (
     Registration.event.timezone,
 )
 UNIQUE_ERRORS = (UniqueViolationError, sqlite3.IntegrityError)
+OFFLINE_SCAN_MAX_AGE = timedelta(days=7)
 _event_ids: dict[str, int] = {}  # slugs never change, so the id can be kept
 
 
@@ -238,6 +239,17 @@ async def _decide(event_id: int, scan: Scan, now: datetime) -> tuple[Row, int | 
     return verdict, None if verdict["result"] == "invalid" else claims.registration_id
 
 
+def trusted_scan_time(scanned_at: datetime | None, now: datetime) -> datetime | None:
+    """A device's own clock, for a scan synced from offline, within reason: never in
+    the future and never older than OFFLINE_SCAN_MAX_AGE (a phone set to the wrong
+    date would otherwise date the check-in months away). Out of range → received now."""
+    if scanned_at is None:
+        return None
+    if scanned_at.tzinfo is None or not now - OFFLINE_SCAN_MAX_AGE <= scanned_at <= now:
+        return now
+    return scanned_at
+
+
 async def check_in(scan: Scan) -> Row:
     """Answer a scan with a verdict (never an exception for a bad code) and log it.
 
@@ -245,6 +257,7 @@ async def check_in(scan: Scan) -> Row:
     effect and gets the same answer."""
     event_id = await event_id_for(scan.event)
     now = datetime.now(UTC)
+    scan = replace(scan, scanned_at=trusted_scan_time(scan.scanned_at, now))
     try:
         async with write_transaction():
             verdict, registration_id = await _decide(event_id, scan, now)

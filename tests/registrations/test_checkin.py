@@ -168,6 +168,31 @@ async def test_synced_offline_duplicate_is_logged_and_counted(
     assert sum(q["count"] for q in stats["per_15_minutes"]) == 1
 
 
+async def test_a_device_clock_out_of_range_is_replaced_by_the_time_received(
+    client: Any, door_world: dict[str, Any]
+) -> None:
+    """A phone set to the wrong date must not date a check-in months away."""
+    now = datetime.now(UTC)
+    cases = {
+        "future": now + timedelta(days=40),
+        "long_ago": now - timedelta(days=400),
+        "recent": now - timedelta(minutes=30),
+    }
+    for label, when in cases.items():
+        ticket = (await register(door_world["event"], email=f"{label}@example.org")).ticket_code
+        verdict = await scan(client, door_world, ticket, scanned_at=when.isoformat())
+        admitted = datetime.fromisoformat(verdict["checked_in_at"])
+        if label == "recent":
+            assert abs(admitted - when) < timedelta(seconds=1)
+        else:
+            assert abs(admitted - now) < timedelta(minutes=5), (label, admitted)
+    logged = await CheckIn.select(CheckIn.scanned_at, CheckIn.synced)
+    assert all(row["synced"] for row in logged)
+    assert all(
+        now - timedelta(hours=1) < row["scanned_at"] < now + timedelta(minutes=5) for row in logged
+    )
+
+
 async def test_door_staff_of_another_event_cannot_scan(
     client: Any, door_world: dict[str, Any]
 ) -> None:
