@@ -17,10 +17,11 @@ const SHOW_REFUSAL_MS = 2500; // a refusal needs a moment longer to read
 const POST_TIMEOUT_MS = 4000;
 const BUNDLE_EVERY_MS = 60_000;
 const SYNC_EVERY_MS = 15_000;
+const RETRY_MS = 3000; // while scans wait in the queue or the server failed us, look again this often
 
 const $ = (id) => document.getElementById(id);
 const list = new OfflineList(SLUG);
-const state = { busy: false, lastCode: "", lastSeen: 0, networkOk: true, audio: null, hideTimer: 0 };
+const state = { busy: false, lastCode: "", lastSeen: 0, networkOk: true, audio: null, hideTimer: 0, retryTimer: 0, retrying: false };
 
 function t(key, values = {}) {
   return (TEXTS[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
@@ -99,9 +100,10 @@ async function refreshBundle() {
     await list.refresh();
     setNetwork(true);
   } catch {
-    /* keep the list we have */
+    setNetwork(false); // keep the list we have
   }
   showBundle();
+  if (state.networkOk) await sync(); // the server is back: send what waited
 }
 
 async function sync() {
@@ -113,20 +115,45 @@ async function sync() {
   await showUnsynced();
 }
 
+// After a failure (a 503 while the database restarts, a timeout, no network),
+// look for the server every few seconds, with the oldest queued scan or else the
+// bundle, until it answers and the queue is empty; not only on the browser's
+// "online" event, which a server-side outage never fires.
+async function retry() {
+  if (state.retrying) return; // one chain of retries at a time
+  state.retrying = true;
+  clearTimeout(state.retryTimer);
+  let waiting = 0;
+  try {
+    if (await queue.count().catch(() => 0)) await sync();
+    else if (!state.networkOk) await refreshBundle();
+    waiting = await queue.count().catch(() => 0);
+  } finally {
+    state.retrying = false;
+  }
+  if (waiting || !state.networkOk) state.retryTimer = setTimeout(retry, RETRY_MS);
+}
+
 // --- a scan ------------------------------------------------------------------------
 
 async function answerOnline(scan) {
-  if (!navigator.onLine) return null;
+  // Offline, or the server failed us a moment ago: answer at once from the bundle
+  // rather than make the queue at the door wait for a timeout; retry() finds the
+  // server again in the background.
+  if (!navigator.onLine || !state.networkOk) return null;
   try {
     const response = await postScan(scan);
     if (response.ok) {
       setNetwork(true);
-      return await response.json();
+      const verdict = await response.json();
+      sync(); // anything queued goes now, not at the next timer
+      return verdict;
     }
   } catch {
     /* network error or timeout: answer locally */
   }
   setNetwork(false);
+  retry();
   return null;
 }
 
@@ -135,6 +162,7 @@ async function answerLocally(scan) {
   if (admit) {
     await queue.add({ ...scan, scanned_at: new Date().toISOString() });
     await showUnsynced();
+    retry();
   }
   return { ...verdict, offline: true };
 }
@@ -193,7 +221,14 @@ function showVerdict(verdict) {
   $("scanner-announce").textContent = [t(verdict.result), name, access ? `${t("access_needs")}: ${access}` : "", detailOf(verdict)].filter(Boolean).join(". ");
   signal(tone);
   clearTimeout(state.hideTimer);
-  state.hideTimer = setTimeout(hideVerdict, tone === "ok" ? SHOW_OK_MS : SHOW_REFUSAL_MS);
+  // WCAG 2.2.1: staff who need longer keep each answer until they tap it away.
+  if (!holdVerdicts()) state.hideTimer = setTimeout(hideVerdict, tone === "ok" ? SHOW_OK_MS : SHOW_REFUSAL_MS);
+}
+
+const holdKey = "fairground.hold-verdicts";
+
+function holdVerdicts() {
+  return localStorage.getItem(holdKey) === "yes";
 }
 
 function hideVerdict() {
@@ -280,6 +315,7 @@ async function start(event) {
     return;
   }
   localStorage.setItem(doorKey, name);
+  localStorage.setItem(holdKey, $("scanner-hold").checked ? "yes" : "no");
   showDoor();
   // A tap is what lets the page make sounds (browsers' autoplay rule).
   const Audio = window.AudioContext || window.webkitAudioContext;
@@ -296,11 +332,12 @@ function wire() {
   document.body.classList.add("app-scanner-page");
   $("scanner-setup").hidden = false;
   $("scanner-door").value = door();
+  $("scanner-hold").checked = holdVerdicts();
   $("scanner-setup").addEventListener("submit", start);
   $("scanner-change-door").addEventListener("click", askForDoor);
   $("scanner-verdict").addEventListener("click", hideVerdict);
   document.addEventListener("keydown", (e) => e.key === "Escape" && hideVerdict());
-  window.addEventListener("online", () => { setNetwork(true); sync(); refreshBundle(); });
+  window.addEventListener("online", () => { setNetwork(true); refreshBundle(); });
   window.addEventListener("offline", () => setNetwork(false));
   setInterval(refreshBundle, BUNDLE_EVERY_MS);
   setInterval(sync, SYNC_EVERY_MS);
@@ -315,7 +352,7 @@ async function main() {
   showBundle();
   await showUnsynced();
   await refreshBundle();
-  await sync();
+  await retry();
   loadDecoder().catch(() => {}); // warm the decoder (and the service worker's cache) early
 }
 

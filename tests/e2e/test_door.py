@@ -101,11 +101,17 @@ async def test_scanner_checks_in_then_says_already_checked_in(
         assert "BSL interpreter" in await page.locator("#verdict-access").inner_text()
         assert "Checked in" in await page.locator("#scanner-announce").inner_text()
 
-        # The same ticket again (a reload forgets the few-seconds de-duplication).
+        # The same ticket again (a reload forgets the few-seconds de-duplication),
+        # with answers kept on screen until tapped (WCAG 2.2.1, timing adjustable).
         await page.reload()
+        await page.get_by_label("Keep each answer on the screen until I tap it").check()
         await start_scanning(page)
         shown = await verdict_text(page, "already_checked_in")
         assert "Already checked in" in shown and "Main entrance" in shown
+        await page.wait_for_timeout(4000)  # longer than any answer shows by default
+        assert await page.locator("#scanner-verdict").is_visible()
+        await page.locator("#scanner-verdict").click()
+        await page.locator("#scanner-verdict").wait_for(state="hidden")
 
     row = await Registration.select(Registration.checked_in_door).where(
         Registration.reference == ticket.reference
