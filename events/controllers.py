@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 
 import msgspec
@@ -57,6 +58,8 @@ class PublicEventController(Controller):
             slots=await services.get_slots(event["id"]),
             counts=await services.counts(event["id"]),
             registration_open=services.registration_open(event),
+            organiser=await services.organiser_name(event["organisation"]),
+            contact=parseaddr(get_settings().mail_from)[1],
         )
 
     async def _feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from events.tables import DoorAssignment, Event, Slot
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
+from fairground.tables import Organisation
+from fairground.text import check_block, check_line
 
 STATUSES = ("draft", "published", "closed", "cancelled")
 TRANSITIONS = {
@@ -27,8 +29,8 @@ TRANSITIONS = {
     "closed": {"published", "cancelled"},
     "cancelled": set(),
 }
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\Z")
 RESCHEDULING_FIELDS = (
     "starts_at",
     "ends_at",
@@ -97,14 +99,34 @@ def _check_times(fields: dict[str, Any], errors: dict[str, str]) -> None:
             errors[f"slots[{index}].starts_at"] = f"Slot {index + 1} must be within the event"
 
 
+# The event's texts: (column, field as the API names it, label, limit, one line or a block).
+TEXTS = (
+    ("title", "title", "The title", 200, False),
+    ("venue_name", "venue.name", "The venue's name", 200, False),
+    ("venue_address", "venue.address", "The venue's address", 5000, True),
+    ("access_notes", "venue.access_notes", "The access notes", 5000, True),
+    ("description", "description", "The description", 5000, True),
+)
+
+
+def _check_texts(fields: dict[str, Any], errors: dict[str, str]) -> None:
+    """Titles and names are lines, the rest blocks, as fairground.text defines them."""
+    for column, field, label, limit, block in TEXTS:
+        if column in fields:
+            check = check_block if block else check_line
+            fields[column] = check(fields[column], field, label, limit, errors)
+    if not fields.get("title") and "title" not in errors:
+        errors["title"] = "Enter a title"
+    if not fields.get("venue_name") and "venue.name" not in errors:
+        errors["venue.name"] = "Enter the name of the venue"
+
+
 def check_event_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Every rule on an event's fields at once; raise Invalid naming each bad field."""
     errors: dict[str, str] = {}
-    if not str(fields.get("title", "")).strip():
-        errors["title"] = "Enter a title"
-    if not str(fields.get("venue_name", "")).strip():
-        errors["venue.name"] = "Enter the name of the venue"
-    if fields.get("slug") and not SLUG_RE.match(fields["slug"]):
+    _check_texts(fields, errors)
+    slug = fields.get("slug")
+    if slug and (not isinstance(slug, str) or len(slug) > 80 or not SLUG_RE.match(slug)):
         errors["slug"] = "Slug can only use lower case letters, numbers and hyphens"
     try:
         ZoneInfo(fields.get("timezone") or "Europe/London")
@@ -119,7 +141,6 @@ def check_event_fields(fields: dict[str, Any]) -> dict[str, Any]:
     _check_times(fields, errors)
     if errors:
         raise Invalid("Some fields are not valid", fields=errors)
-    fields["title"] = fields["title"].strip()
     return fields
 
 
@@ -223,6 +244,12 @@ async def get_event(slug: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("There is no event at this address", code="event_not_found")
     return row
+
+
+async def organiser_name(organisation_id: int) -> str:
+    """The organisation that runs an event: named on its page as the data controller."""
+    row = await Organisation.select(Organisation.name).where(Organisation.id == organisation_id)
+    return str(row[0]["name"]) if row else ""
 
 
 async def get_slots(event_id: int) -> list[dict[str, Any]]:

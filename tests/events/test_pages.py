@@ -105,6 +105,14 @@ async def test_public_event_page_shows_when_where_and_register(client: Any) -> N
     assert f"/events/{event['slug']}/register" in response.text
 
 
+async def test_event_page_names_the_organiser_and_how_to_contact_them(client: Any) -> None:
+    """The organiser is the data controller (privacy notice): named, with an address."""
+    event = await make_event(await make_org("West Midlands Employers <Jobs>"))
+    response = await client.get(f"/events/{event['slug']}")
+    assert "West Midlands Employers &lt;Jobs&gt; organises this fair" in response.text
+    assert 'href="mailto:fairground@example.org">fairground@example.org</a>' in response.text
+
+
 async def test_draft_page_is_hidden_from_the_public(client: Any) -> None:
     event = await make_event(status="draft")
     assert (await client.get(f"/events/{event['slug']}")).status_code == 404
