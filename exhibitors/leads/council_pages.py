@@ -64,6 +64,25 @@ async def _webhook_page(request: Req, code: str, **extra: Any) -> Template:
     )
 
 
+async def _lead_page(
+    request: Req,
+    code: str,
+    delivery_id: int,
+    saved: bool = False,
+    errors: dict[str, str] | None = None,
+) -> Template:
+    return page(
+        request,
+        "leads/council_lead.html",
+        status_code=400 if errors else 200,
+        council=await _council(code),
+        lead=await delivery.council_lead(code, delivery_id),
+        outcomes=delivery.OUTCOMES,
+        saved=saved,
+        errors=errors or {},
+    )
+
+
 class CouncilLeadsController(Controller):
     path = "/council/{code:str}"
     include_in_schema = False
@@ -95,22 +114,24 @@ class CouncilLeadsController(Controller):
     async def detail(
         self, request: Req, code: FromPath[str], delivery_id: FromPath[int]
     ) -> Template:
-        return page(
-            request,
-            "leads/council_lead.html",
-            council=await _council(code),
-            lead=await delivery.council_lead(code, delivery_id),
-            outcomes=delivery.OUTCOMES,
-            saved=request.query_params.get("saved") == "1",
-        )
+        saved = request.query_params.get("saved") == "1"
+        return await _lead_page(request, code, delivery_id, saved=saved)
 
     @post("/leads/{delivery_id:int}/outcome")
     async def outcome(
         self, request: Req, code: FromPath[str], delivery_id: FromPath[int]
-    ) -> Redirect:
+    ) -> Response[Any]:
         form = await request.form()
         principal = current_principal(request)
-        await delivery.set_outcome(code, delivery_id, str(form.get("outcome", "")), principal.id)
+        try:
+            await delivery.set_outcome(
+                code, delivery_id, str(form.get("outcome", "")), principal.id
+            )
+        except Invalid as exc:
+            if "outcome" not in exc.fields:
+                raise
+            errors = {"outcome": "Choose what came of the lead"}
+            return await _lead_page(request, code, delivery_id, errors=errors)
         return Redirect(f"/council/{code}/leads/{delivery_id}?saved=1", status_code=303)
 
     @get("/leads.csv")

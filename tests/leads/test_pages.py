@@ -40,6 +40,10 @@ async def test_council_portal(client: Any) -> None:
     url = f"/council/{RUGBY}/leads/{delivery['id']}"
     detail = await client.get(url)
     assert detail.status_code == 200 and "attendee1@example.org" in detail.text
+    empty = await post_form(client, f"{url}/outcome", {}, page_url=url)
+    assert empty.status_code == 400
+    assert 'href="#outcome">Choose what came of the lead</a>' in empty.text
+    assert not (await LeadDelivery.select(LeadDelivery.outcome))[0]["outcome"]
     saved = await post_form(client, f"{url}/outcome", {"outcome": "hired"}, page_url=url)
     assert saved.status_code == 303
     assert (await LeadDelivery.select(LeadDelivery.outcome))[0]["outcome"] == "hired"
