@@ -8,7 +8,7 @@ PYTHON ?= python3
 PORT ?= 8000
 export PORT
 
-.PHONY: run install build migrate demo test test-sqlite test-postgres lint audit bench clean
+.PHONY: run install build migrate demo test test-sqlite test-sqlite-coverage test-postgres lint audit bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,12 +49,16 @@ test-sqlite: install
 test-postgres: install
 	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
-# Every test runs on SQLite and again on PostgreSQL.
+# Every test runs on SQLite and again on PostgreSQL. The two runs go side by side
+# (each has its own database, files and ports; one core each), and each run's
+# output is printed whole when it ends; coverage is measured on the SQLite run.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite-coverage test-postgres
+
+test-sqlite-coverage: install
 	TEST_DATABASE=sqlite $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
-	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 # Known vulnerabilities in the installed Python packages and the npm packages (the
 # shipped ones, then all). Needs the advisory services (PyPI's per-version JSON, npm's
