@@ -447,7 +447,11 @@ async def test_hooks_are_registered_once() -> None:
 
     from events import services as event_services
 
+    installed = list(services.CONSENT_HOOKS)  # by the apps above, when they were imported
     importlib.reload(services)
+    # The reload made a new, empty CONSENT_HOOKS: give back what the apps above installed
+    # (lead routing), or every later test would re-register without routing leads again.
+    services.CONSENT_HOOKS[:] = installed
     hooks = [h for h in event_services.CHANGE_HOOKS if h.__module__ == "registrations.services"]
     providers = [
         p for p in event_services.COUNT_PROVIDER if p.__module__ == "registrations.services"
