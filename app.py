@@ -14,6 +14,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -114,7 +115,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[_channels(settings)],
-        openapi_config=OpenAPIConfig(title="Fairground API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Fairground API",
+            version="1.0.0",
+            path="/schema",
+            # The document only: Litestar's HTML viewers load scripts from CDNs and run
+            # inline ones, which our Content-Security-Policy refuses (blank pages).
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         request_max_body_size=settings.max_body_bytes,
         request_class=FairgroundRequest,

@@ -119,7 +119,7 @@ PAGES: dict[str, str] = {
 # GET routes that are not pages, and why.
 NOT_PAGE_PREFIXES = (
     "/api/",  # the JSON API
-    "/schema",  # the OpenAPI document and the viewers Litestar ships
+    "/schema",  # the OpenAPI document (JSON and YAML only)
     "/static/",  # our CSS, JavaScript and images
 )
 NOT_PAGES: dict[str, str] = {

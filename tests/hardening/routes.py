@@ -73,11 +73,6 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/schema/openapi.json"): "the OpenAPI document",
     ("GET", "/schema/openapi.yaml"): "the OpenAPI document",
     ("GET", "/schema/openapi.yml"): "the OpenAPI document",
-    ("GET", "/schema/elements"): "the OpenAPI document",
-    ("GET", "/schema/rapidoc"): "the OpenAPI document",
-    ("GET", "/schema/redoc"): "the OpenAPI document",
-    ("GET", "/schema/swagger"): "the OpenAPI document",
-    ("GET", "/schema/oauth2-redirect.html"): "the OpenAPI document",
     ("GET", "/schema/{path:str}"): "the OpenAPI document (404 for unknown renderers)",
 }
 
