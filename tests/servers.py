@@ -1,14 +1,16 @@
-"""Loopback servers for tests: a free port, and the app under uvicorn in the test's loop."""
+"""Loopback servers for tests: a free port, the app under uvicorn in the test's loop, and a
+real SMTP server (aiosmtpd) with the test's handler."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import uvicorn
+from aiosmtpd.controller import Controller
 
 
 def free_port() -> int:
@@ -38,3 +40,15 @@ async def app_in_loop(app: Any) -> AsyncIterator[str]:
         instance.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 10)
+
+
+@contextlib.contextmanager
+def smtp_server(handler: Any) -> Iterator[int]:
+    """aiosmtpd on a free loopback port, answering with `handler`; yields the port."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from exhibitors.leads.schemas import LeadIn
 from exhibitors.leads.services import capture_lead
@@ -41,6 +39,7 @@ from tests.factories import (
 )
 from tests.leads.helpers import RUGBY, route_all
 from tests.registrations.helpers import decode_png, decode_svg, outbox, parts, register
+from tests.servers import smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 # Three attendees whose every detail is easy to spot in a log.
@@ -208,15 +207,8 @@ class RefusesZebedee:
 @pytest.fixture
 def smtp() -> Iterator[tuple[RefusesZebedee, int]]:
     handler = RefusesZebedee()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 def run_worker(smtp_port: int) -> str:

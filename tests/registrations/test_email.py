@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from fairground.mail import SmtpSender, send_due
 from fairground.tables import OutboxMessage
@@ -30,7 +29,7 @@ from tests.registrations.helpers import (
     person,
     register,
 )
-from tests.servers import free_port
+from tests.servers import free_port, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,13 +58,8 @@ class Inbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def test_confirmation_over_smtp(smtp: tuple[Inbox, int]) -> None:
