@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
-from msgspec import Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 
 class ContactIn(Struct, forbid_unknown_fields=True):
@@ -56,3 +58,48 @@ class DecisionOut(Struct):
     status: str
     stand: str | None
     message: str
+
+
+# Stands (docs/API-extensions.md, "Stands"): whole metres on the floor plan.
+StandCode = Annotated[
+    str, Meta(min_length=1, max_length=12, description="Letters, numbers or dashes, like A12")
+]
+Position = Annotated[int, Meta(ge=0, le=200, description="Metres from the plan's left or top")]
+Side = Annotated[int, Meta(ge=1, le=20, description="Metres")]
+
+
+class StandNeeds(Struct, forbid_unknown_fields=True):
+    power: bool = False
+
+
+class StandIn(Struct, forbid_unknown_fields=True):
+    code: StandCode
+    x: Position
+    y: Position
+    width: Side
+    depth: Side
+    needs: StandNeeds = msgspec.field(default_factory=StandNeeds)
+
+
+class StandPatch(Struct, forbid_unknown_fields=True):
+    code: StandCode | UnsetType = UNSET
+    x: Position | UnsetType = UNSET
+    y: Position | UnsetType = UNSET
+    width: Side | UnsetType = UNSET
+    depth: Side | UnsetType = UNSET
+    needs: StandNeeds | UnsetType = UNSET
+
+
+class StandExhibitorOut(Struct):
+    id: int
+    name: str
+
+
+class StandOut(Struct):
+    code: str
+    x: int
+    y: int
+    width: int
+    depth: int
+    needs: StandNeeds
+    exhibitor: StandExhibitorOut | None

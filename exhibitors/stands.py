@@ -48,6 +48,24 @@ def parse_stand(raw: dict[str, Any]) -> Row:
     return {"code": code, "width": width, "depth": depth, "x": x, "y": y, "power": power}
 
 
+def check_stand(raw: Row) -> Row:
+    """A stand as the API sends it: code like A12 (any case), width and depth 1-20
+    whole metres, x and y 0-200 whole metres, power yes or no."""
+    errors: dict[str, str] = {}
+    code = str(raw.get("code") or "").strip().upper()
+    if not CODE_RE.match(code):
+        errors["code"] = "Enter a stand code of up to 12 letters, numbers or dashes, like A12"
+    bounds = {"x": (0, PLAN_MAX), "y": (0, PLAN_MAX), "width": (1, 20), "depth": (1, 20)}
+    for name, (low, high) in bounds.items():
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[name] = f"Enter a whole number of metres from {low} to {high}"
+    if errors:
+        raise Invalid("Some stand details need correcting", fields=errors)
+    fields = {name: raw[name] for name in bounds}
+    return {"code": code, **fields, "power": raw.get("power") is True}
+
+
 def _code_taken(code: str) -> Conflict:
     return Conflict(
         f"This fair already has a stand {code}",
@@ -68,6 +86,21 @@ async def get_stand(event_id: int, stand_id: int) -> Row:
     row = await Stand.select().where((Stand.id == stand_id) & (Stand.event == event_id)).first()
     if row is None:
         raise NotFound("There is no such stand at this fair", fields={"stand": "Unknown stand"})
+    return row
+
+
+async def find_stand(event_id: int, code: str) -> Row:
+    """The stand a path names by its code (any case): not found if this fair has none."""
+    code = code.strip().upper()
+    row = None
+    if CODE_RE.match(code):
+        row = await Stand.select().where((Stand.code == code) & (Stand.event == event_id)).first()
+    if row is None:
+        raise NotFound(
+            "There is no such stand at this fair",
+            code="stand_not_found",
+            fields={"stand": "Unknown stand"},
+        )
     return row
 
 
@@ -101,6 +134,20 @@ async def delete_stand(event_id: int, stand_id: int) -> None:
             code="stand_allocated",
         )
     await Stand.delete().where(Stand.id == stand_id)
+
+
+async def change_stand(event_id: int, code: str, changes: Row) -> str:
+    """Change some of a stand's details, keeping the rest (an allocated stand too:
+    its exhibitor stays on it); returns the stand's code."""
+    stand = await find_stand(event_id, code)
+    current = {k: stand[k] for k in ("code", "x", "y", "width", "depth", "power")}
+    fields = check_stand({**current, **changes})
+    await update_stand(event_id, stand["id"], fields)
+    return str(fields["code"])
+
+
+async def delete_stand_by_code(event_id: int, code: str) -> None:
+    await delete_stand(event_id, (await find_stand(event_id, code))["id"])
 
 
 async def _occupant(stand_id: int) -> int | None:

@@ -1064,6 +1064,7 @@ NO_TEXT: dict[str, str] = {
     "POST /api/v1/registrations/{manage_token:str}/cancel": "cancel by API: no body",
     "POST /organiser/events/{slug:str}/stands/{stand_id:int}/delete": "a button: no fields",
     "POST /organiser/events/{slug:str}/stands/{stand_id:int}/release": "a button: no fields",
+    "DELETE /api/v1/events/{slug:str}/stands/{stand_code:str}": "no body: the path names the stand",
     "POST /organiser/events/{slug:str}/routing/subscriptions/{subscription_id:int}/delete": (
         "a button: no fields"
     ),
@@ -1328,6 +1329,48 @@ async def _api_outcome(client: Any) -> Target:
     )
 
 
+API_STAND: Json = {"code": "A1", "x": 0, "y": 0, "width": 3, "depth": 2, "needs": {"power": True}}
+API_STAND_FORMATS = tuple(Format(f) for f in ("code", "x", "y", "width", "depth", "needs.power"))
+
+
+async def _stand_rows(event_id: int) -> Any:
+    from exhibitors.tables import Stand
+
+    return await Stand.select().where(Stand.event == event_id).order_by(Stand.id)
+
+
+async def _api_new_stand(client: Any) -> Target:
+    org, headers = await _api_organiser()
+    event = await make_event(org)
+
+    async def renew(target: Target) -> None:  # a new code each time: a kept one is taken
+        target.base = {**target.base, "code": f"N{next(_n)}"}
+
+    async def state() -> Any:
+        return await _stand_rows(event["id"])
+
+    return Target(
+        f"/api/v1/events/{event['slug']}/stands", API_STAND, formats=API_STAND_FORMATS,
+        api=True, headers=headers, state=state, renew=renew,
+    )  # fmt: skip
+
+
+async def _api_patch_stand(client: Any) -> Target:
+    from tests.exhibitors.helpers import make_stand
+
+    org, headers = await _api_organiser()
+    event = await make_event(org)
+    await make_stand(event["id"], "B1")
+
+    async def state() -> Any:
+        return await _stand_rows(event["id"])
+
+    return Target(
+        f"/api/v1/events/{event['slug']}/stands/B1", {**API_STAND, "code": "B1"},
+        formats=API_STAND_FORMATS, api=True, method="PATCH", headers=headers, state=state,
+    )  # fmt: skip
+
+
 APIS: dict[str, Setup] = {
     "POST /api/v1/events": _api_new_event,
     "PATCH /api/v1/events/{slug:str}": _api_patch_event,
@@ -1340,6 +1383,8 @@ APIS: dict[str, Setup] = {
     "POST /api/v1/exhibitors/{exhibitor_id:int}/decision": _api_decision,
     "POST /api/v1/leads": _api_lead,
     "POST /api/v1/councils/{code:str}/leads/{delivery_id:int}/outcome": _api_outcome,
+    "POST /api/v1/events/{slug:str}/stands": _api_new_stand,
+    "PATCH /api/v1/events/{slug:str}/stands/{stand_code:str}": _api_patch_stand,
 }
 
 

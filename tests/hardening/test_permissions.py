@@ -61,7 +61,7 @@ ANY_DOOR = ANY_ORGANISER | {"door", "door_other"}
 STAND = ORGANISERS | {"exhibitor"}
 ANY_STAND = ANY_ORGANISER | {"exhibitor", "exhibitor_other"}
 COUNCIL = frozenset({"council", "superuser"})
-ALLOWED_STATUS = {200, 201, 302, 303}
+ALLOWED_STATUS = {200, 201, 204, 302, 303}
 SUBSCRIBERS_CSV = (
     "organisation,subscriber reference,email domains,active until\r\n"
     "Solihull MBC,WMJ-9,solihull.gov.uk,31/12/2099\r\n"
@@ -85,6 +85,7 @@ EVENT_JSON = {
     "capacity": 200,
 }
 STAND_FORM = {"code": "Z{n}", "size": "3x2", "x": "0", "y": "0"}
+STAND_JSON = {"code": "Y{n}", "x": 0, "y": 0, "width": 3, "depth": 2, "needs": {"power": False}}
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,11 @@ MATRIX: list[Endpoint] = [
         params={"slug": "draft"},
         hidden=frozenset(ALL_ROLES) - ORGANISERS,
     ),
+    # API: stands.
+    E("GET", f"{API_EV}/stands", ORGANISERS),
+    E("POST", f"{API_EV}/stands", ORGANISERS, STAND_JSON),
+    E("PATCH", f"{API_EV}/stands/{{stand_code:str}}", ORGANISERS, {"x": 5}, fresh=("stand",)),
+    E("DELETE", f"{API_EV}/stands/{{stand_code:str}}", ORGANISERS, fresh=("stand",)),
     # API: check-in.
     E("POST", "/api/v1/checkins", DOOR, {"code": "{ticket_code}", "event": "{slug}"}),
     E("GET", f"{API_EV}/checkins/stats", DOOR),
@@ -398,7 +404,7 @@ async def _fresh(world: World, name: str, role: str) -> dict[str, Any]:
     n = ALL_ROLES.index(role)
     event = world.event
     if name == "stand":
-        return {"stand_id": await new_stand(event["id"], f"F{n}")}
+        return {"stand_id": await new_stand(event["id"], f"F{n}"), "stand_code": f"F{n}"}
     if name == "subscription":
         return {"subscription_id": await new_subscription(event["id"])}
     if name == "approved":
@@ -548,6 +554,8 @@ CROSS: list[tuple[str, str, str, Any, int]] = [
     ("organiser", "POST", f"{STANDS}/{{stand_id:int}}/delete", {}, 404),
     ("organiser", "POST", f"{STANDS}/{{stand_id:int}}/allocate", {"exhibitor": "{approved}"}, 404),
     ("organiser", "POST", f"{STANDS}/{{stand_id:int}}/release", {}, 404),
+    ("organiser", "PATCH", f"{API_EV}/stands/{{stand_code:str}}", {"x": 9}, 404),
+    ("organiser", "DELETE", f"{API_EV}/stands/{{stand_code:str}}", None, 404),
     ("organiser", "POST", f"{EV}/access-requests/{{request_id:int}}",
      {"status-{request_id}": "declined"}, 404),
     ("organiser", "POST", f"{EV}/routing/subscriptions/{{subscription_id:int}}/delete", {}, 404),

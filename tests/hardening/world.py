@@ -174,6 +174,7 @@ async def _objects(world: World) -> None:
     event_id, other_id = world.event["id"], world.other_event["id"]
     world.ids = {
         "stand_id": await new_stand(event_id, "A1"),
+        "stand_code": "A1",
         "applied_id": await _applied_exhibitor(event_id),
         "request_id": await _first_id(
             AccessRequest, AccessRequest.registration == world.registration_id
@@ -189,6 +190,7 @@ async def _objects(world: World) -> None:
     world.other.update(
         {
             "stand_id": await new_stand(other_id, "B1"),
+            "stand_code": "B1",
             "applied_id": await _applied_exhibitor(other_id),
             "request_id": await _first_id(
                 AccessRequest, AccessRequest.registration == world.other["registration_id"]
