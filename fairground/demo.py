@@ -29,6 +29,7 @@ from fairground.demo_data import (
     BIG_FAIR_STANDS,
     DROP_IN_EXHIBITORS,
     DROP_IN_STANDS,
+    PROFILES,
     DemoExhibitor,
     Person,
     people,
@@ -196,7 +197,18 @@ async def _exhibitors(
             welcome = f"Welcome to {event['title']}. Your stand is {exhibitor.stand}."
             choice = Decision("approve", exhibitor.stand, welcome)
             await decide_exhibitor(event["id"], applied.id, choice, actor)
+            await _describe(applied.id, exhibitor)
     return ids
+
+
+async def _describe(exhibitor_id: int, exhibitor: DemoExhibitor) -> None:
+    """The stand's profile, as its staff would write it in the portal."""
+    from exhibitors.services import update_profile
+
+    staff = await _stand_staff(exhibitor_id)
+    vacancies = _application(exhibitor)["vacancies"]
+    raw = {"profile": PROFILES.get(exhibitor.organisation, ""), "vacancies": vacancies}
+    await update_profile(exhibitor_id, raw, staff)
 
 
 async def _register(event: Row, person: Person, slot_id: int | None) -> Any:
@@ -214,7 +226,7 @@ async def _register(event: Row, person: Person, slot_id: int | None) -> Any:
         "slot_id": slot_id,
     }
     data = await validate_registration(event, raw)
-    return await register_attendee(event["slug"], data)
+    return await register_attendee(event["slug"], data, person.equality)
 
 
 async def _big_fair_registrations(event: Row) -> None:
@@ -230,12 +242,32 @@ async def _big_fair_registrations(event: Row) -> None:
     rng = random.Random("big fair slots")
     results = []
     for person in people(BIG_FAIR_PEOPLE, "big fair"):
-        wants_quiet = rng.random() < (0.6 if person.access_needs else 0.11)
+        wants_quiet = rng.random() < (0.6 if person.access_needs else 0.08)
         slot = quiet if wants_quiet and quiet else rng.choice([main[0], *main])
         results.append((slot, await _register(event, person, slot)))
     cancelling = [r for s, r in results if s != quiet and r.status == "confirmed"][7::41]
     for result in cancelling:
         await cancel_registration(result.manage_token)
+    await _spread_over_weeks(event["id"])
+
+
+async def _spread_over_weeks(event_id: int) -> None:
+    """Registrations arrive over the three weeks since the fair was announced, not all
+    in this second: dated back in the order they came, more of them lately (cosmetic,
+    for the report's registrations per day; no rule reads the date)."""
+    from registrations.tables import Registration
+
+    rows = (
+        await Registration.select(Registration.id)
+        .where(Registration.event == event_id)
+        .order_by(Registration.id)
+    )
+    now = datetime.now(LONDON)
+    for n, row in enumerate(rows):  # slowly at first, then faster as the day nears
+        age = timedelta(days=21) * (1 - n / len(rows)) ** 1.5
+        await Registration.update({Registration.created_at: now - age}).where(
+            Registration.id == row["id"]
+        )
 
 
 async def seed_big_fair(staff: Staff) -> None:
@@ -337,7 +369,10 @@ async def _leads(exhibitors: dict[str, int], arrived: list[Any], who: list[Perso
     rng = random.Random("drop-in leads")
     ids = list(exhibitors.values())
     for result, person in zip(arrived, who, strict=True):
-        for exhibitor_id in rng.sample(ids, rng.choice((1, 1, 2))):
+        stands = rng.sample(ids, rng.choice((1, 1, 2)))
+        if ids[0] not in stands and rng.random() < 0.35:  # the host council's stand is busy
+            stands.append(ids[0])
+        for exhibitor_id in stands:
             lead = LeadIn(
                 code=result.ticket_code,
                 rating=rng.choice((2, 3, 3, 4, 4, 5)),

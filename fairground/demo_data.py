@@ -165,6 +165,63 @@ DROP_IN_EXHIBITORS = (
 )  # fmt: skip
 
 
+# What each stand says about itself (the exhibitor's profile).
+PROFILES = {
+    "Birmingham City Council": (
+        "Europe's largest local authority, serving over a million people. Talk to us "
+        "about social work, care, waste services and our apprenticeships."
+    ),
+    "Coventry City Council": (
+        "From family support to highways, we are hiring across the city. Ask about "
+        "hybrid working and our graduate programme."
+    ),
+    "Sandwell Metropolitan Borough Council": (
+        "Six towns, one council. We are recruiting reablement workers, housing "
+        "officers and trainee accountants."
+    ),
+    "City of Wolverhampton Council": (
+        "Help us support children with special educational needs, look after our "
+        "parks and put data to work for the city."
+    ),
+    "Solihull Metropolitan Borough Council": (
+        "Occupational therapy and planning roles with a supportive team and flexible hours."
+    ),
+    "Walsall Council": (
+        "Care, licensing and highways jobs, and apprenticeships that pay while you learn."
+    ),
+    "Dudley Metropolitan Borough Council": (
+        "Children's social work with protected caseloads, environmental health and HR."
+    ),
+    "Warwickshire County Council": (
+        "Could you foster, or help others to? Meet our fostering team, transport "
+        "planners and legal services."
+    ),
+    "Staffordshire County Council": (
+        "Public health and IT roles across the county, with agile working."
+    ),
+    "Worcestershire County Council": (
+        "Early help, business support and a two-year graduate management scheme."
+    ),
+    "Telford & Wrekin Council": "Housing options and democratic services roles in Telford.",
+    "University Hospitals Birmingham NHS Foundation Trust": (
+        "One of the largest NHS trusts in England. Nursing, healthcare assistant, "
+        "admin and pharmacy apprenticeship roles across our four hospitals."
+    ),
+    "West Midlands Police": (
+        "Become a police constable, PCSO or contact handler. Ask us about the entry "
+        "routes with and without a degree."
+    ),
+    "West Midlands Fire Service": (
+        "Firefighters, fire safety officers and vehicle technicians: come and try on the kit."
+    ),
+    "University of Birmingham": (
+        "Professional services jobs in research administration, finance and IT on our "
+        "Edgbaston campus."
+    ),
+    "Midland Heart Housing Association": "Neighbourhood roles across the Midlands.",
+}
+
+
 def subscriber_csv() -> bytes:
     """The job board's subscriber list, as the organiser would upload it."""
     lines = ["organisation,subscriber reference,email domains,active until"]
@@ -255,6 +312,25 @@ COMMUNITIES: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = (
      ("Murphy", "O'Connor", "Kelly", "Doyle", "Byrne", "Gallagher", "McCarthy", "O'Neill")),
 )  # fmt: skip
 
+# What those who answer the equality questions might say, community by community
+# (ONS 2021 top-level ethnic group; religions in rough proportion).
+COMMUNITY_EQUALITY: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("white", ("none", "none", "christian", "christian", "prefer-not-to-say")),
+    ("asian", ("muslim",)),
+    ("asian", ("muslim",)),
+    ("asian", ("sikh", "sikh", "sikh", "none")),
+    ("asian", ("hindu", "hindu", "hindu", "none")),
+    ("black", ("christian", "christian", "none")),
+    ("black", ("christian", "christian", "christian", "muslim")),
+    ("black", ("muslim",)),
+    ("other", ("muslim", "muslim", "prefer-not-to-say")),
+    ("other", ("muslim", "none", "prefer-not-to-say")),
+    ("white", ("christian", "christian", "none")),
+    ("white", ("christian", "christian", "none")),
+    ("asian", ("none", "none", "buddhist", "christian")),
+    ("white", ("christian", "christian", "none")),
+)
+
 # Outward postcodes by council, weighted roughly by who comes to a Birmingham fair.
 POSTCODES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("E08000025", 34, ("B5", "B6", "B8", "B9", "B10", "B11", "B12", "B13", "B14", "B15",
@@ -296,11 +372,13 @@ ACCESS_NEEDS = (
     "I cannot stand for long: somewhere to sit near the entrance would help.",
 )
 
-JOB_FAMILIES = (
-    "social-care", "social-work", "planning", "digital", "finance", "hr", "legal",
-    "environment", "highways", "housing", "education", "public-health", "customer-services",
-    "healthcare", "policing", "admin", "apprenticeships", "graduates",
-)  # fmt: skip
+# Job families and how often jobseekers at these fairs choose each.
+JOB_FAMILIES = {
+    "social-care": 10, "social-work": 6, "planning": 2, "digital": 5, "finance": 3, "hr": 2,
+    "legal": 1, "environment": 3, "highways": 2, "housing": 4, "education": 5,
+    "public-health": 2, "customer-services": 8, "healthcare": 10, "policing": 6, "admin": 8,
+    "apprenticeships": 9, "graduates": 5,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +392,7 @@ class Person:
     consent_councils: tuple[str, ...]
     job_alerts: bool
     access_needs: str
+    equality: dict[str, str]
 
 
 def _ascii(text: str) -> str:
@@ -321,12 +400,39 @@ def _ascii(text: str) -> str:
     return "".join(c for c in plain if c.isalnum()).lower()
 
 
-def _name(rng: random.Random) -> tuple[str, str]:
+def _name(rng: random.Random) -> tuple[str, str, int]:
+    """A first and a family name, and the community the first name is from."""
     weights = [c[0] for c in COMMUNITIES]
-    firsts, lasts = rng.choices(COMMUNITIES, weights)[0][1:]
+    community = rng.choices(range(len(COMMUNITIES)), weights)[0]
+    firsts, lasts = COMMUNITIES[community][1:]
     if rng.random() < 0.04:  # a partner's name, a parent's from elsewhere
         lasts = rng.choices(COMMUNITIES, weights)[0][2]
-    return rng.choice(firsts), rng.choice(lasts)
+    return rng.choice(firsts), rng.choice(lasts), community
+
+
+def _interests(rng: random.Random) -> tuple[str, ...]:
+    wanted = rng.choice((1, 1, 2, 2, 3))
+    chosen: set[str] = set()
+    while len(chosen) < wanted:
+        chosen.add(rng.choices(list(JOB_FAMILIES), list(JOB_FAMILIES.values()))[0])
+    return tuple(sorted(chosen))
+
+
+def _equality(rng: random.Random, community: int, access_needs: str) -> dict[str, str]:
+    """Answers for about six in ten; the rest skip the optional step."""
+    if rng.random() > 0.6:
+        return {}
+    group, religions = COMMUNITY_EQUALITY[community]
+    ages = ("16-24", "16-24", "25-34", "25-34", "35-44", "45-54", "55-64")
+    return {
+        "age": rng.choice(ages),
+        "sex": rng.choice(("female", "male")),
+        "ethnic_group": group if rng.random() < 0.92 else "prefer-not-to-say",
+        "religion": rng.choice(religions),
+        "disability": rng.choice(("limited-a-little", "limited-a-lot"))
+        if access_needs
+        else rng.choice(("no", "no", "no", "no", "limited-a-little")),
+    }
 
 
 def _postcode(rng: random.Random, local: tuple[str, ...]) -> tuple[str, str]:
@@ -344,12 +450,13 @@ def people(
     rng = random.Random(seed)
     found = []
     for n in range(count):
-        first, last = _name(rng)
+        first, last, community = _name(rng)
         council, postcode = _postcode(rng, local)
-        interests = tuple(sorted(rng.sample(JOB_FAMILIES, rng.choice((1, 1, 2, 2, 3)))))
+        interests = _interests(rng)
         consent: tuple[str, ...] = ()
         if rng.random() < 0.75:  # most let their own council (and its county) contact them
             consent = (council, COUNTY_OF[council]) if council in COUNTY_OF else (council,)
+        needs = rng.choice(ACCESS_NEEDS) if rng.random() < 0.07 else ""
         found.append(
             Person(
                 name=f"{first} {last}",
@@ -360,7 +467,8 @@ def people(
                 interests=interests,
                 consent_councils=consent,
                 job_alerts=rng.random() < 0.55,
-                access_needs=rng.choice(ACCESS_NEEDS) if rng.random() < 0.07 else "",
+                access_needs=needs,
+                equality=_equality(rng, community, needs),
             )
         )
     return found
