@@ -466,12 +466,18 @@ async def seed_demo() -> list[str]:
         await seed_drop_in(staff, today, recruiter)
     exhibitor_start = await _exhibitor_start(today)
     base = get_settings().base_url
-    return [
-        f"Demo fair:      {base}/events/{DEMO_SLUG}",
-        f"Open today:     {base}/events/{today}",
-        "Sign in at the address given, with the email and password beside it:",
-        f"  Organiser:    {ORGANISER[0]} / {ORGANISER[2]}  {base}/organiser/events/{DEMO_SLUG}",
-        f"  Door staff:   {DOOR[0]} / {DOOR[2]}  {base}/door/events/{today}",
-        f"  Exhibitor:    {EXHIBITOR[0]} / {EXHIBITOR[2]}  {base}{exhibitor_start}",
-        f"  Council:      {COUNCIL[0]} / {COUNCIL[2]}  {base}/council/{COUNCIL_CODE}/leads",
+    logins = (
+        ("Organiser", ORGANISER, f"/organiser/events/{DEMO_SLUG}"),
+        ("Door staff", DOOR, f"/door/events/{today}"),
+        ("Exhibitor", EXHIBITOR, exhibitor_start),
+        ("Council", COUNCIL, f"/council/{COUNCIL_CODE}/leads"),
+    )
+    lines = [
+        f"The fair:    {base}/events/{DEMO_SLUG}",
+        f"Open today:  {base}/events/{today}  (the door can be tried now)",
+        "",
+        "Open a role's address and sign in with its email and password:",
     ]
+    for role, (email, _, password), start in logins:
+        lines += [f"  {role + ':':<12}{email} / {password}", f"  {'':<12}{base}{start}"]
+    return lines

@@ -4,6 +4,7 @@ today whose door accepts a check-in."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,8 @@ from fairground.tables import Organisation
 from registrations.tables import AccessRequest, CheckIn, Registration
 from tests.factories import token_for
 
-LOGIN = re.compile(r"^\s+(\w[\w ]*):\s+(\S+@\S+) / (\S+)\s+http://testserver\.local(/\S*)$")
+LOGIN = re.compile(r"^  (\w[\w ]*):\s+(\S+@\S+) / (\S+)$")
+START = re.compile(r"^\s+http://testserver\.local(/\S*)$")
 
 
 async def row_counts() -> dict[str, int]:
@@ -26,11 +28,12 @@ async def row_counts() -> dict[str, int]:
 
 
 def logins(lines: list[str]) -> dict[str, tuple[str, str, str]]:
+    """Role → (email, password, the address to start at, on the line below)."""
     found = {}
-    for line in lines:
-        match = LOGIN.match(line)
-        if match:
-            found[match.group(1).strip()] = (match.group(2), match.group(3), match.group(4))
+    for line, below in itertools.pairwise(lines):
+        login, start = LOGIN.match(line), START.match(below)
+        if login and start:
+            found[login.group(1)] = (login.group(2), login.group(3), start.group(1))
     return found
 
 
