@@ -260,3 +260,16 @@ async def test_changed_access_needs_reach_the_organisers_queue() -> None:
     assert [r["need"] for r in await AccessRequest.select()] == ["A quiet space"]
     [first, second] = await outbox("registration_changed")
     assert "ics" in parts(first) and "A quiet space" in parts(second)["text"]
+
+
+async def test_the_ticket_and_waiting_list_emails_link_to_the_change_page() -> None:
+    event = await make_event(capacity=1)
+    person = await register(event)
+    waiting = await register(event, email="wait@example.org")
+    for template, token in (
+        ("registration_confirmation", person.manage_token),
+        ("registration_waitlisted", waiting.manage_token),
+    ):
+        [message] = await outbox(template)
+        assert f"/r/{token}/change" in parts(message)["text"], template
+        assert f'/r/{token}/change">' in parts(message)["html"]
