@@ -134,7 +134,7 @@ class ChangeController(Controller):
         except Invalid as exc:
             return await _show(request, registration, answers, _errors(exc), 400)
         except Conflict as exc:
-            if exc.code != "slot_full":
+            if not exc.fields:  # about the place itself (cancelled): the error page
                 raise
             return await _show(request, registration, answers, _errors(exc), 409)
         saved = "1" if result.changed else "0"

@@ -9,6 +9,7 @@ hook for the apps above, the access request and the confirmation email.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from events.tables import Slot
@@ -62,6 +63,18 @@ def check_changeable(registration: Row) -> None:
             "This place has been cancelled, so it cannot be changed",
             code="registration_cancelled",
         )
+
+
+def _check_slot_change(current: Row, changes: dict[str, Any]) -> None:
+    """An entry time can no longer move once the ticket was used or the fair is over."""
+    if "slot" not in changes:
+        return
+    if current["checked_in_at"] is not None:
+        detail = "You have already come in, so your entry time cannot change"
+        raise Conflict(detail, code="already_checked_in", fields={"slot_id": detail})
+    if current["event"]["ends_at"] <= datetime.now(UTC):
+        detail = "The fair is over, so your entry time cannot change"
+        raise Conflict(detail, code="event_over", fields={"slot_id": detail})
 
 
 async def _move_place(event_id: int, old: int | None, new: int | None) -> None:
@@ -154,7 +167,8 @@ async def _email(current: Row, saved: Row, changes: dict[str, Any]) -> None:
 async def update_registration(manage_token: str, raw: dict[str, Any]) -> Changed:
     """Change what the attendee may (validation.CHANGEABLE, keys left out stay as
     they are), all or nothing. Cancelled: Conflict("registration_cancelled"). A
-    confirmed place moved to a full slot: Conflict("slot_full", slot_id). Calls
+    confirmed place moved to a full slot: Conflict("slot_full", slot_id); the slot
+    of a used ticket or a fair that is over does not move. Calls
     consent_changed() when interests or consent change; the confirmation email says
     what changed, and carries the invite (SEQUENCE + 1) when the slot or details did."""
     async with write_transaction():
@@ -163,6 +177,7 @@ async def update_registration(manage_token: str, raw: dict[str, Any]) -> Changed
         changes = _differences(current, await validate_changes(current["event"], raw))
         if not changes:
             return Changed(current, ())
+        _check_slot_change(current, changes)
         old_slot = current["slot"]["id"] if current["slot"] else None
         moved = "slot" in changes and current["status"] == "confirmed"
         if moved:

@@ -273,3 +273,17 @@ async def test_the_ticket_and_waiting_list_emails_link_to_the_change_page() -> N
         [message] = await outbox(template)
         assert f"/r/{token}/change" in parts(message)["text"], template
         assert f'/r/{token}/change">' in parts(message)["html"]
+
+
+async def test_a_used_ticket_keeps_its_entry_time_but_consent_can_change() -> None:
+    event = await slotted_event()
+    first, second = await get_slots(event["id"])
+    person = await register(event, slot_id=first["id"], consent={"councils": [RUGBY]})
+    await Registration.update({Registration.checked_in_at: future(days=0)}).where(
+        Registration.manage_token == person.manage_token
+    )
+    with pytest.raises(Conflict) as caught:
+        await update_registration(person.manage_token, {"slot_id": second["id"]})
+    assert caught.value.code == "already_checked_in" and "slot_id" in caught.value.fields
+    result = await update_registration(person.manage_token, {"consent": {"councils": []}})
+    assert result.registration["consent_councils"] == []
