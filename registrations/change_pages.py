@@ -7,6 +7,7 @@ nothing and shows the form again as it was sent, with an error summary.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -80,6 +81,14 @@ def _errors(exc: Invalid | Conflict) -> dict[str, str]:
     return {**ordered, **named} or {"_form": exc.detail}
 
 
+async def _movable_slots(registration: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entry times to offer: none once the ticket is used or the fair is over."""
+    event = registration["event"]
+    if registration["checked_in_at"] is not None or event["ends_at"] <= datetime.now(UTC):
+        return []
+    return await events.get_slots(event["id"])
+
+
 async def _show(
     request: Req,
     registration: dict[str, Any],
@@ -97,7 +106,7 @@ async def _show(
         status_code=status_code,
         registration=registration,
         event=event,
-        slots=await events.get_slots(event["id"]),
+        slots=await _movable_slots(registration),
         families=await job_families(),
         areas=areas,
         answers=answers,
@@ -128,7 +137,7 @@ class ChangeController(Controller):
         if answers["job_alerts"] not in ("yes", "no"):
             errors = {"job_alerts": "Select yes if you want emails about new jobs"}
             return await _show(request, registration, answers, errors, 400)
-        has_slots = bool(await events.get_slots(registration["event"]["id"]))
+        has_slots = bool(await _movable_slots(registration))
         try:
             result = await services.update_registration(manage_token, _raw(answers, has_slots))
         except Invalid as exc:

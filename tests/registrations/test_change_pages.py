@@ -243,3 +243,19 @@ async def test_a_cancelled_place_cannot_be_changed(client: Any) -> None:
     )
     assert response.status_code == 409
     assert "Change your details" not in (await client.get(f"/r/{person.manage_token}")).text
+
+
+async def test_a_used_ticket_offers_no_entry_times_but_consent_still_changes(
+    client: Any,
+) -> None:
+    event = await slotted_event()
+    first, _ = await get_slots(event["id"])
+    person = await register(event, slot_id=first["id"], consent={"councils": [RUGBY]})
+    await Registration.update({Registration.checked_in_at: future(days=0)}).where(
+        Registration.manage_token == person.manage_token
+    )
+    page = await client.get(f"/r/{person.manage_token}/change")
+    assert 'name="slot_id"' not in page.text
+    response = await change(client, person.manage_token, form())
+    assert response.status_code == 303, response.text
+    assert (await row(person.manage_token))["consent_councils"] == []
