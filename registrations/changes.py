@@ -47,13 +47,18 @@ class Changed:
 
 
 def _differences(current: Row, values: dict[str, Any]) -> dict[str, Any]:
-    def now(column: str) -> Any:
-        value = current[column]
-        if column == "slot":
-            return value["id"] if value else None
-        return list(value or []) if column in ("interests", "consent_councils") else value
+    """The values that differ from the registration's; lists of codes are sets (a
+    form sends them in the page's order, an API client in any)."""
 
-    return {column: value for column, value in values.items() if now(column) != value}
+    def same(column: str, value: Any) -> bool:
+        now = current[column]
+        if column == "slot":
+            return bool((now["id"] if now else None) == value)
+        if column in ("interests", "consent_councils"):
+            return set(now or []) == set(value)
+        return bool(now == value)
+
+    return {column: value for column, value in values.items() if not same(column, value)}
 
 
 def check_changeable(registration: Row) -> None:

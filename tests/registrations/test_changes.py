@@ -287,3 +287,13 @@ async def test_a_used_ticket_keeps_its_entry_time_but_consent_can_change() -> No
     assert caught.value.code == "already_checked_in" and "slot_id" in caught.value.fields
     result = await update_registration(person.manage_token, {"consent": {"councils": []}})
     assert result.registration["consent_councils"] == []
+
+
+async def test_the_same_codes_in_another_order_are_no_change(consent_calls: list[int]) -> None:
+    event = await make_event()
+    person = await register(
+        event, interests=["social-care", "digital"], consent={"councils": [RUGBY, COVENTRY]}
+    )
+    changes = {"interests": ["digital", "social-care"], "consent": {"councils": [COVENTRY, RUGBY]}}
+    result = await update_registration(person.manage_token, changes)
+    assert result.changed == () and consent_calls == []
