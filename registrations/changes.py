@@ -195,4 +195,7 @@ async def update_registration(manage_token: str, raw: dict[str, Any]) -> Changed
         await _email(current, saved, changes)
         if moved:  # the old slot has room now: someone waiting for it may fit
             await services.promote_waitlisted(current["event"], old_slot)
+        elif "slot" in changes and current["status"] == "waitlisted":
+            # A time with room: the first waiting for it (perhaps this person) gets in.
+            await services.promote_waitlisted(current["event"], changes["slot"])
     return Changed(await services.get_registration(manage_token), tuple(sorted(changes)))

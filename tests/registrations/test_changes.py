@@ -297,3 +297,16 @@ async def test_the_same_codes_in_another_order_are_no_change(consent_calls: list
     changes = {"interests": ["digital", "social-care"], "consent": {"councils": [COVENTRY, RUGBY]}}
     result = await update_registration(person.manage_token, changes)
     assert result.changed == () and consent_calls == []
+
+
+async def test_waiting_for_a_full_slot_then_choosing_one_with_room_gives_a_place() -> None:
+    event = await slotted_event(capacity=1)
+    first, second = await get_slots(event["id"])
+    await register(event, email="in@example.org", slot_id=first["id"])
+    waiting = await register(event, email="wait@example.org", slot_id=first["id"])
+    assert waiting.status == "waitlisted"
+    result = await update_registration(waiting.manage_token, {"slot_id": second["id"]})
+    assert result.registration["status"] == "confirmed"
+    assert result.registration["slot"]["id"] == second["id"]
+    assert await counts(event["id"]) == [1, 1]
+    assert len(await outbox("registration_promoted")) == 1
