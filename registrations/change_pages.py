@@ -146,7 +146,7 @@ class ChangeController(Controller):
             if not exc.fields:  # about the place itself (cancelled): the error page
                 raise
             return await _show(request, registration, answers, _errors(exc), 409)
-        saved = "1" if result.changed else "0"
+        saved = ("1" if result.emailed else "2") if result.changed else "0"
         return Redirect(f"/r/{manage_token}?saved={saved}", status_code=303)
 
 

@@ -9,13 +9,14 @@ hook for the apps above, the access request and the confirmation email.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.tables import Slot
 from fairground.db import write_transaction
 from fairground.errors import Conflict
 from fairground.seed import councils, job_families
+from fairground.tables import OutboxMessage
 from registrations import emails, services
 from registrations.tables import AccessRequest, Registration
 from registrations.validation import validate_changes
@@ -36,14 +37,17 @@ EMAIL_ORDER = (
     "access_needs",
 )
 SLOT_FULL = "This entry time is full. Choose another time"
+MAX_EMAILS_PER_HOUR = 10
 
 
 @dataclass(frozen=True)
 class Changed:
-    """The registration as get_registration() reads it, and the columns that changed."""
+    """The registration as get_registration() reads it, the columns that changed, and
+    whether the attendee was emailed about it."""
 
     registration: Row
     changed: tuple[str, ...]
+    emailed: bool = False
 
 
 def _differences(current: Row, values: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +156,22 @@ async def _names(kind: str, codes: list[str]) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
-async def _email(current: Row, saved: Row, changes: dict[str, Any]) -> None:
+async def _recently_emailed(address: str) -> bool:
+    """Per address: whoever holds a manage link cannot make it a mail cannon."""
+    since = datetime.now(UTC) - timedelta(hours=1)
+    sent = await OutboxMessage.count().where(
+        (OutboxMessage.template == "registration_changed")
+        & (OutboxMessage.recipient == address)
+        & (OutboxMessage.created_at > since)
+    )
+    return int(sent) >= MAX_EMAILS_PER_HOUR
+
+
+async def _email(current: Row, saved: Row, changes: dict[str, Any]) -> bool:
+    """What changed, by email; past MAX_EMAILS_PER_HOUR to the address the change is
+    kept all the same (a withdrawal must never wait), without an email."""
+    if await _recently_emailed(saved["email"]):
+        return False
     before = set(current["consent_councils"] or [])
     after = set(changes.get("consent_councils", before))
     invite = saved["status"] == "confirmed" and bool(INVITE_FIELDS & changes.keys())
@@ -167,6 +186,7 @@ async def _email(current: Row, saved: Row, changes: dict[str, Any]) -> None:
         councils_withdrawn=await _names("councils", sorted(before - after)),
         interests=await _names("job_families", list(changes.get("interests", []))),
     )
+    return True
 
 
 async def update_registration(manage_token: str, raw: dict[str, Any]) -> Changed:
@@ -192,10 +212,11 @@ async def update_registration(manage_token: str, raw: dict[str, Any]) -> Changed
             await services.consent_changed(current["id"])
         if "access_needs" in changes:
             await _request_access(current, changes["access_needs"])
-        await _email(current, saved, changes)
+        emailed = await _email(current, saved, changes)
         if moved:  # the old slot has room now: someone waiting for it may fit
             await services.promote_waitlisted(current["event"], old_slot)
         elif "slot" in changes and current["status"] == "waitlisted":
             # A time with room: the first waiting for it (perhaps this person) gets in.
             await services.promote_waitlisted(current["event"], changes["slot"])
-    return Changed(await services.get_registration(manage_token), tuple(sorted(changes)))
+    fresh = await services.get_registration(manage_token)
+    return Changed(fresh, tuple(sorted(changes)), emailed)

@@ -320,8 +320,9 @@ class AttendeeController(Controller):
 
     @get("/")
     async def manage(self, request: Req, manage_token: FromPath[str]) -> Template:
-        saved = request.query_params.get("saved")  # after the change page: "1" or "0"
-        saved = saved if saved in ("0", "1") else None
+        # After the change page: saved and emailed (1), saved (2), nothing changed (0).
+        saved = request.query_params.get("saved")
+        saved = saved if saved in ("0", "1", "2") else None
         context = await _manage_context(manage_token)
         return page(request, "registrations/manage.html", saved=saved, **context)
 

@@ -259,3 +259,20 @@ async def test_a_used_ticket_offers_no_entry_times_but_consent_still_changes(
     response = await change(client, person.manage_token, form())
     assert response.status_code == 303, response.text
     assert (await row(person.manage_token))["consent_councils"] == []
+
+
+async def test_past_the_email_limit_the_change_is_saved_and_the_page_says_no_email(
+    client: Any,
+) -> None:
+    from registrations.changes import MAX_EMAILS_PER_HOUR
+    from registrations.services import update_registration
+
+    event = await make_event()
+    person = await register(event)
+    for n in range(MAX_EMAILS_PER_HOUR):
+        await update_registration(person.manage_token, {"phone": f"01632 96{n:04d}"})
+    response = await change(client, person.manage_token, form(phone="07700 900982"))
+    assert response.headers["location"] == f"/r/{person.manage_token}?saved=2"
+    manage = await client.get(response.headers["location"])
+    assert "Your changes are saved" in manage.text and "We have emailed" not in manage.text
+    assert (await row(person.manage_token))["phone"] == "07700 900982"

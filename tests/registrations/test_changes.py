@@ -310,3 +310,17 @@ async def test_waiting_for_a_full_slot_then_choosing_one_with_room_gives_a_place
     assert result.registration["slot"]["id"] == second["id"]
     assert await counts(event["id"]) == [1, 1]
     assert len(await outbox("registration_promoted")) == 1
+
+
+async def test_change_emails_to_one_address_are_limited_but_changes_are_kept() -> None:
+    from registrations.changes import MAX_EMAILS_PER_HOUR
+
+    event = await make_event()
+    person = await register(event)
+    for n in range(MAX_EMAILS_PER_HOUR + 3):
+        await update_registration(person.manage_token, {"phone": f"01632 96{n:04d}"})
+    assert (
+        await OutboxMessage.count().where(OutboxMessage.template == "registration_changed")
+        == MAX_EMAILS_PER_HOUR
+    )
+    assert (await get_registration(person.manage_token))["phone"] == "01632 960012"
