@@ -63,12 +63,13 @@ def _routes() -> list[Any]:
 
 
 def _rate_limit(settings: Settings) -> list[Any]:
-    """Public POSTs (registration, applications) are limited per client address."""
+    """Public POSTs (registration, applications) and PATCHes (an attendee's changes)
+    are limited per client address."""
     if settings.rate_limit_per_minute == 0:
         return []
 
     def is_public_post(request: Any) -> bool:
-        return request.method == "POST" and request.scope["route_handler"].opt.get(
+        return request.method in ("POST", "PATCH") and request.scope["route_handler"].opt.get(
             "public_post", False
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from events.services import get_event
@@ -21,6 +21,7 @@ from registrations.schemas import (
     RegistrationCreated,
     RegistrationIn,
     RegistrationOut,
+    RegistrationPatch,
     SlotOut,
     VenueOut,
 )
@@ -112,6 +113,17 @@ class RegistrationApiController(Controller):
     async def read(self, manage_token: FromPath[str]) -> Response[RegistrationOut]:
         row = await services.get_registration(manage_token)
         return Response(registration_out(row), headers=PRIVATE)
+
+    @patch(
+        "/registrations/{manage_token:str}",
+        opt={"public_post": True},
+        summary="Change a registration's details and choices, by its manage token",
+    )
+    async def change(
+        self, manage_token: FromPath[str], data: JSONBody[RegistrationPatch]
+    ) -> Response[RegistrationOut]:
+        result = await services.update_registration(manage_token, data.raw())
+        return Response(registration_out(result.registration), headers=PRIVATE)
 
     @post(
         "/registrations/{manage_token:str}/cancel",

@@ -88,6 +88,7 @@ for _name in (
     "updated",
     "event_cancelled",
     "reminder",
+    "changed",
 ):
     register_builder(f"registration_{_name}", _build)
 
@@ -132,3 +133,13 @@ async def send_event_cancelled_email(
 async def send_reminder_email(registration: Row, event: Row, slot: Row | None) -> int:
     """The day before: when, where, and the QR again so it is easy to find."""
     return await _send("reminder", registration, event, slot, ("qr",))
+
+
+async def send_changed_email(
+    registration: Row, event: Row, slot: Row | None, invite: bool, **changes: Any
+) -> int:
+    """The attendee changed their details or choices: what changed, and the invite
+    again (same UID, higher SEQUENCE) when the time or the details in it did.
+    `changes`: changed (column names), councils_added, councils_withdrawn (names)."""
+    files = ("invite",) if invite else ()
+    return await _send("changed", registration, event, slot, files, invite=invite, **changes)

@@ -19,6 +19,7 @@ from fairground.errors import Conflict, Invalid, NotFound
 from fairground.seed import councils, job_families
 from fairground.web import page
 from registrations import forms, invites, services
+from registrations.areas import group_councils
 from registrations.tables import Registration
 
 PUBLIC = {"public_post": True}
@@ -72,7 +73,9 @@ def _closed(request: Req, event: dict[str, Any], status_code: int = 200) -> Temp
     )
 
 
-async def _step_context(event: dict[str, Any], step: str) -> dict[str, Any]:
+async def _step_context(
+    event: dict[str, Any], step: str, answers: dict[str, Any]
+) -> dict[str, Any]:
     """Only what each step's template needs: slots, councils or job families."""
     if step == "details":
         return {
@@ -81,7 +84,9 @@ async def _step_context(event: dict[str, Any], step: str) -> dict[str, Any]:
             "event_full": event["confirmed_count"] >= event["capacity"],
         }
     if step == "interests":
-        return {"families": await job_families(), "councils": await councils()}
+        chosen = answers.get("consent_councils", [])
+        areas = group_councils(await councils(), answers.get("home_council", ""), chosen)
+        return {"families": await job_families(), "areas": areas}
     if step == "check":
         return {
             "slots": await events.get_slots(event["id"]),
@@ -118,7 +123,7 @@ async def _show(
         action=_url(event["slug"], step),
         back_to_check=back_to_check,
         back_url=_back_url(event["slug"], step, back_to_check),
-        **await _step_context(event, step),
+        **await _step_context(event, step, answers),
         **forms.PAGE_CONSTANTS,
     )
 
@@ -169,6 +174,8 @@ async def _post_step(request: Req, slug: str, step: str) -> Response[Any]:
     if errors:
         _keep(request, slug, answers)
         return await _show(request, event, step, answers, errors, back_to_check)
+    if step == "details":  # shown on "Check your answers" as it is stored: "B1 2ND"
+        answers["postcode"] = events.normalise_postcode(answers["postcode"], "postcode")
     answers["done"] = sorted({*answers.get("done", []), step})
     _keep(request, slug, answers)
     return Redirect(_next_url(slug, step, back_to_check), status_code=303)
@@ -313,7 +320,11 @@ class AttendeeController(Controller):
 
     @get("/")
     async def manage(self, request: Req, manage_token: FromPath[str]) -> Template:
-        return page(request, "registrations/manage.html", **await _manage_context(manage_token))
+        # After the change page: saved and emailed (1), saved (2), nothing changed (0).
+        saved = request.query_params.get("saved")
+        saved = saved if saved in ("0", "1", "2") else None
+        context = await _manage_context(manage_token)
+        return page(request, "registrations/manage.html", saved=saved, **context)
 
     @get("/confirmation")
     async def confirmation(self, request: Req, manage_token: FromPath[str]) -> Template:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 # Generous limits so a huge value is a 422 from msgspec, never a slow path.
 Text = Annotated[str, Meta(max_length=5000)]
@@ -50,6 +50,34 @@ class RegistrationIn(Struct, forbid_unknown_fields=True):
             "slot_id": self.slot_id,
             "consent": {"councils": consent.councils, "job_alerts": consent.job_alerts},
         }
+
+
+class ConsentPatch(Struct, forbid_unknown_fields=True):
+    councils: Codes | UnsetType = UNSET
+    job_alerts: bool | UnsetType = UNSET
+
+
+class RegistrationPatch(Struct, forbid_unknown_fields=True):
+    """What an attendee may change; a field left out is not changed (null clears text)."""
+
+    phone: Text | UnsetType | None = UNSET
+    postcode: Text | UnsetType | None = UNSET
+    interests: Codes | UnsetType = UNSET
+    consent: ConsentPatch | UnsetType = UNSET
+    slot_id: int | UnsetType | None = UNSET
+    access_needs: Text | UnsetType | None = UNSET
+
+    def raw(self) -> dict[str, Any]:
+        """The dict update_registration reads: only the fields sent."""
+        raw = {
+            name: getattr(self, name)
+            for name in ("phone", "postcode", "interests", "slot_id", "access_needs")
+            if getattr(self, name) is not UNSET
+        }
+        if not isinstance(self.consent, UnsetType):
+            parts = {"councils": self.consent.councils, "job_alerts": self.consent.job_alerts}
+            raw["consent"] = {k: v for k, v in parts.items() if v is not UNSET}
+        return raw
 
 
 class LinksOut(Struct):

@@ -494,3 +494,10 @@ def _install(hooks: list[Any], hook: Any) -> None:
 
 _install(events.CHANGE_HOOKS, on_event_change)
 _install(events.COUNT_PROVIDER, counts)
+
+
+# Attendees' own changes live in registrations.changes (this module was 500 lines);
+# callers know update_registration as part of this service.
+from registrations.changes import Changed, update_registration  # noqa: E402
+
+__all__ += ["Changed", "update_registration"]

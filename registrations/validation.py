@@ -21,6 +21,8 @@ MAX_NAME = 200
 MAX_ACCESS_NEEDS = 2000
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}\Z")
 REFERENCE_TTL = 300.0
+# What attendees may change themselves, by the API's names.
+CHANGEABLE = ("phone", "postcode", "interests", "consent", "slot_id", "access_needs")
 
 MESSAGES = {
     "name": "Enter your full name",
@@ -135,6 +137,15 @@ def _code_list(
     return tuple(dict.fromkeys(items))
 
 
+def _check_alerts(alerts: Any, errors: dict[str, str]) -> bool:
+    if isinstance(alerts, str) and alerts.lower() in ("", "yes", "no", "true", "false", "on"):
+        alerts = alerts.lower() in ("yes", "true", "on")
+    if not isinstance(alerts, bool):
+        errors["consent.job_alerts"] = MESSAGES["consent.job_alerts"]
+        return False
+    return alerts
+
+
 async def _check_choices(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     council_codes = await _codes("councils")
     home = _text(raw, "home_council", errors)
@@ -143,12 +154,7 @@ async def _check_choices(raw: dict[str, Any], errors: dict[str, str]) -> dict[st
     nested = raw.get("consent")
     consent: dict[str, Any] = nested if isinstance(nested, dict) else {}
     councils_raw = raw.get("consent.councils", consent.get("councils"))
-    alerts = raw.get("consent.job_alerts", consent.get("job_alerts", False))
-    if isinstance(alerts, str) and alerts.lower() in ("", "yes", "no", "true", "false", "on"):
-        alerts = alerts.lower() in ("yes", "true", "on")
-    if not isinstance(alerts, bool):
-        errors["consent.job_alerts"] = MESSAGES["consent.job_alerts"]
-        alerts = False
+    alerts = _check_alerts(raw.get("consent.job_alerts", consent.get("job_alerts", False)), errors)
     return {
         "home_council": home,
         "interests": _code_list(
@@ -203,6 +209,46 @@ async def validate_registration(event: Row, raw: dict[str, Any]) -> Registration
         slot_id=slot_id,
         **choices,
     )
+
+
+async def _changed_consent(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """`consent` as a PATCH sends it: either part may be left out."""
+    consent = raw["consent"]
+    if not isinstance(consent, dict) or not set(consent) <= {"councils", "job_alerts"}:
+        errors["consent"] = "Consent must have councils, job_alerts or both"
+        return {}
+    values: dict[str, Any] = {}
+    if "councils" in consent:
+        known = await _codes("councils")
+        codes = _code_list(consent["councils"], "consent.councils", known, errors)
+        values["consent_councils"] = list(codes)
+    if "job_alerts" in consent:
+        values["consent_job_alerts"] = _check_alerts(consent["job_alerts"], errors)
+    return values
+
+
+async def validate_changes(event: Row, raw: dict[str, Any]) -> dict[str, Any]:
+    """What an attendee asked to change (CHANGEABLE keys only, each checked as at
+    registration), as column name → new value; a key left out is not changed.
+    Raises Invalid naming every bad field at once."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    phone, postcode = _check_contact(raw, errors)
+    values.update({k: v for k, v in (("phone", phone), ("postcode", postcode)) if k in raw})
+    if "interests" in raw:
+        known = await _codes("job_families")
+        values["interests"] = list(_code_list(raw["interests"], "interests", known, errors))
+    if "consent" in raw:
+        values.update(await _changed_consent(raw, errors))
+    if "access_needs" in raw:
+        text = _text(raw, "access_needs", errors)
+        label = "Access needs"
+        values["access_needs"] = check_block(text, "access_needs", label, MAX_ACCESS_NEEDS, errors)
+    if "slot_id" in raw:
+        values["slot"] = await _check_slot(event, raw, errors)
+    if errors:
+        raise Invalid("Some fields are not valid", fields=errors)
+    return values
 
 
 def _check_equality(equality: dict[str, str] | None) -> dict[str, str]:

@@ -13,6 +13,10 @@ for (const button of document.querySelectorAll("[data-select-all]")) {
     for (const box of boxes) {
       box.checked = true;
     }
+    // Show what was ticked: open every area of the grouped council picker.
+    for (const area of document.querySelectorAll("details.app-council-area")) {
+      area.open = true;
+    }
     const status = document.getElementById(button.getAttribute("aria-describedby") || "");
     if (status) {
       status.textContent = `All ${boxes.length} councils selected`;

@@ -75,6 +75,7 @@ PAGES: dict[str, str] = {
     "/r/{manage_token:str}/confirmation": "attendee",
     "/r/{manage_token:str}/cancel": "attendee",
     "/r/{manage_token:str}/cancelled": "attendee",
+    "/r/{manage_token:str}/change": "attendee",
     "/r/{manage_token:str}/data": "attendee",
     "/r/{manage_token:str}/follow-up": "attendee",
     "/r/{manage_token:str}/follow-up/thanks": "attendee",
@@ -525,6 +526,7 @@ async def test_attendee_pages(checker: Checker) -> None:
     page = checker.page
     await page.get_by_label("I agree that", exact=False).check()
     await checker.submit("Send my answers")
+    await _change_page(checker, r)
     await checker.visit(f"{r}/data")
     await checker.submit("Erase my data", 400, "erase data, not confirmed")
     await checker.visit(f"{r}/cancel")
@@ -533,6 +535,21 @@ async def test_attendee_pages(checker: Checker) -> None:
     await page.get_by_label("I want my data erased").check()
     await checker.submit("Erase my data")
     checker.assert_all_good()
+
+
+async def _change_page(checker: Checker, r: str) -> None:
+    """The change page, its errors (a phone number that is not one), and the saved
+    banner on the ticket page; the councils' areas open."""
+    page = checker.page
+    await checker.visit(f"{r}/change")
+    await page.fill("#phone", "call me")
+    await checker.submit("Save changes", 400, "change details, bad phone")
+    await page.fill("#phone", "07700 900982")
+    closed = page.locator("details.app-council-area:not([open]) summary")
+    while await closed.count():
+        await closed.first.click()
+    await checker.check("change details, every area open")
+    await checker.submit("Save changes", label="change details, saved")
 
 
 async def test_door_pages(checker: Checker) -> None:

@@ -57,6 +57,9 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/r/{manage_token:str}/data/erase"): "the attendee erases their data",
     ("GET", "/api/v1/registrations/{manage_token:str}"): "the attendee's registration by API",
     ("POST", "/api/v1/registrations/{manage_token:str}/cancel"): "the attendee cancels by API",
+    ("PATCH", "/api/v1/registrations/{manage_token:str}"): "the attendee's changes by API",
+    ("GET", "/r/{manage_token:str}/change"): "the attendee's change page (the token is the secret)",
+    ("POST", "/r/{manage_token:str}/change"): "the attendee changes their details and choices",
     # Exhibitor applications and logos.
     ("GET", "/events/{slug:str}/exhibit"): "the application form",
     ("POST", "/events/{slug:str}/exhibit"): "applying for a stand",

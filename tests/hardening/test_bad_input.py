@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from events.services import get_slots as event_slots
 from events.services import set_status
 from exhibitors.leads.tables import Lead
 from exhibitors.tables import Exhibitor, Vacancy
@@ -1016,6 +1017,46 @@ async def _erase(client: Any) -> Target:
     )
 
 
+async def _slotted_attendee(client: Any) -> tuple[str, int, str]:
+    """A confirmed attendee of a fair with two entry slots: (manage token, slot, CSRF)."""
+    start, hour = future(), timedelta(hours=1)
+    slots = [
+        {"starts_at": start, "ends_at": start + hour, "capacity": 50},
+        {"starts_at": start + hour, "ends_at": start + 2 * hour, "capacity": 50},
+    ]
+    event = await make_event(slots=slots)
+    slot = (await event_slots(event["id"]))[0]["id"]
+    person = await register(event, email=f"me{next(_n)}@example.org", slot_id=slot)
+    token = await public_csrf(client, f"/r/{person.manage_token}/change")
+    return person.manage_token, slot, token
+
+
+async def _registration_state(manage: str) -> Any:
+    return await Registration.select().where(Registration.manage_token == manage).first()
+
+
+async def _change(client: Any) -> Target:
+    manage, slot, token = await _slotted_attendee(client)
+    base = {
+        "phone": "", "postcode": "CV21 2AA", "slot_id": str(slot), "interests": ["social-care"],
+        "consent_councils": [RUGBY], "job_alerts": "no", "access_needs": "",
+    }  # fmt: skip
+
+    async def read(response: Any, name: str) -> Any:
+        row = await _registration_state(manage)
+        return row[name] if row else None
+
+    async def shown(response: Any) -> str:
+        return f"/r/{manage}"
+
+    formats = ("phone", "postcode", "slot_id", "interests", "consent_councils", "job_alerts")
+    return Target(
+        f"/r/{manage}/change", base, (Text("access_needs", 2000, "block"),),
+        tuple(Format(f) for f in formats), csrf=token, read=read, shown=shown,
+        state=lambda: _registration_state(manage),
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------- the tables
 
 Setup = Callable[[Any], Awaitable[Target]]
@@ -1054,6 +1095,7 @@ FORMS: dict[str, Setup] = {
     "POST /council/{code:str}/webhook": _webhook,
     "POST /r/{manage_token:str}/follow-up": _follow_up,
     "POST /r/{manage_token:str}/data/erase": _erase,
+    "POST /r/{manage_token:str}/change": _change,
 }
 
 # Routes that take no text from anyone: a button whose meaning is the address itself
@@ -1184,6 +1226,28 @@ async def _api_register(client: Any) -> Target:
     return Target(
         f"/api/v1/events/{event['slug']}/registrations", base, texts,
         tuple(Format(f) for f in formats), api=True, renew=renew, read=read, shown=shown,
+    )  # fmt: skip
+
+
+async def _api_change(client: Any) -> Target:
+    manage, slot, _ = await _slotted_attendee(client)
+    base = {
+        "phone": "", "postcode": "CV21 2AA", "slot_id": slot, "interests": ["social-care"],
+        "consent": {"councils": [RUGBY], "job_alerts": False}, "access_needs": "",
+    }  # fmt: skip
+
+    async def read(response: Any, name: str) -> Any:
+        row = await _registration_state(manage)
+        return row[name] if row else None
+
+    async def shown(response: Any) -> str:
+        return f"/r/{manage}"
+
+    formats = ("phone", "postcode", "slot_id", "interests", "consent.councils")
+    return Target(
+        f"/api/v1/registrations/{manage}", base, (Text("access_needs", 2000, "block"),),
+        tuple(Format(f) for f in formats), api=True, method="PATCH", read=read, shown=shown,
+        state=lambda: _registration_state(manage),
     )  # fmt: skip
 
 
@@ -1375,6 +1439,7 @@ APIS: dict[str, Setup] = {
     "POST /api/v1/events": _api_new_event,
     "PATCH /api/v1/events/{slug:str}": _api_patch_event,
     "POST /api/v1/events/{slug:str}/registrations": _api_register,
+    "PATCH /api/v1/registrations/{manage_token:str}": _api_change,
     "POST /api/v1/checkins": _api_scan,
     "POST /api/v1/events/{slug:str}/attendees/{registration_id:int}/checkin": _api_manual,
     "POST /api/v1/events/{slug:str}/attendees/{registration_id:int}/undo": _api_undo,

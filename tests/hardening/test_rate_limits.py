@@ -19,27 +19,30 @@ from tests.hardening.routes import PUBLIC_ROUTES, RATE_LIMIT_EXEMPT, concrete
 from tests.registrations.helpers import register
 
 LIMIT = 2
-ANONYMOUS_POSTS = sorted(
-    path
+WRITES = ("POST", "PATCH")  # an attendee's changes by API are a PATCH
+ANONYMOUS_WRITES = sorted(
+    (method, path)
     for method, path in PUBLIC_ROUTES
-    if method == "POST" and (method, path) not in RATE_LIMIT_EXEMPT
+    if method in WRITES and (method, path) not in RATE_LIMIT_EXEMPT
 )
 
 
-def limited_routes() -> set[str]:
+def limited_routes() -> set[tuple[str, str]]:
     from app import create_app
 
     return {
-        route.path
+        (method, route.path)
         for route in create_app().routes
         for handler in getattr(route, "route_handlers", [])
-        if "POST" in handler.http_methods and handler.opt.get("public_post")
+        if handler.opt.get("public_post")
+        for method in handler.http_methods
+        if method in WRITES
     }
 
 
 def test_every_anonymous_post_is_limited_or_exempt_with_a_reason() -> None:
-    assert set(ANONYMOUS_POSTS) == limited_routes()
-    assert len(ANONYMOUS_POSTS) >= 12  # registration steps, cancel, erase, reset, apply…
+    assert set(ANONYMOUS_WRITES) == limited_routes()
+    assert len(ANONYMOUS_WRITES) >= 12  # registration steps, cancel, erase, reset, apply…
     assert all(reason for reason in RATE_LIMIT_EXEMPT.values())
 
 
@@ -58,8 +61,10 @@ async def limited(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
         yield client
 
 
-@pytest.mark.parametrize("path", ANONYMOUS_POSTS)
-async def test_the_post_past_the_limit_is_429_with_retry_after(limited: Any, path: str) -> None:
+@pytest.mark.parametrize(("method", "path"), ANONYMOUS_WRITES)
+async def test_the_post_past_the_limit_is_429_with_retry_after(
+    limited: Any, method: str, path: str
+) -> None:
     event = await make_event()
     registered = await register(event)
     params = {"slug": event["slug"], "manage_token": registered.manage_token, "token": "x" * 43}
@@ -67,7 +72,7 @@ async def test_the_post_past_the_limit_is_429_with_retry_after(limited: Any, pat
     csrf = csrf_from((await limited.get("/login")).text)
     api = path.startswith("/api/")
     body: dict[str, Any] = {"json": {}} if api else {"data": {"_csrf_token": csrf}}
-    answers = [await limited.post(url, **body) for _ in range(LIMIT + 1)]
+    answers = [await limited.request(method, url, **body) for _ in range(LIMIT + 1)]
     assert [a.status_code == 429 for a in answers] == [False] * LIMIT + [True], [
         a.status_code for a in answers
     ]
