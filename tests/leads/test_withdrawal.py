@@ -16,33 +16,18 @@ from exhibitors.leads.services import capture_lead, leads_for_exhibitor
 from exhibitors.leads.stand_consent import stand_consents, withdraw_stand_consent
 from exhibitors.leads.survey import save_follow_up
 from exhibitors.leads.tables import CouncilWebhook, Lead, LeadDelivery, WebhookSend
-from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid
 from fairground.tables import OutboxMessage
-from registrations.services import consent_changed
-from registrations.tables import Registration
 from tests.factories import council_id, make_event
 from tests.leads.helpers import (
     RUGBY,
     WARWICKSHIRE,
     attendee,
+    change_consent,
     make_stand,
     recruiter,
     route_all,
 )
-
-
-async def change_consent(manage_token: str, *councils: str) -> None:
-    """As the attendee's change page does: the new consent, then the hook, in one
-    transaction."""
-    registration = await Registration.select(Registration.id).where(
-        Registration.manage_token == manage_token
-    )
-    async with write_transaction():
-        await Registration.update({Registration.consent_councils: list(councils)}).where(
-            Registration.id == registration[0]["id"]
-        )
-        await consent_changed(registration[0]["id"])
 
 
 async def _routed(councils: list[str], stand_org: int | None = None) -> tuple[Any, Any]:

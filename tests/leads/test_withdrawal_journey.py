@@ -24,12 +24,12 @@ from tests.leads.helpers import (
     RUGBY,
     WARWICKSHIRE,
     attendee,
+    change_consent,
     make_stand,
     recruiter,
     route_all,
     scan,
 )
-from tests.leads.test_withdrawal import change_consent
 from tests.servers import Received, WebhookServer, webhook_server
 
 PHONE = "07700 900456"
