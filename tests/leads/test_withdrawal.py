@@ -10,6 +10,7 @@ import pytest
 from events.services import set_status
 from exhibitors.leads import delivery, webhooks
 from exhibitors.leads.digest import send_digests
+from exhibitors.leads.retention import export_my_data
 from exhibitors.leads.routing import set_rules
 from exhibitors.leads.schemas import LeadIn
 from exhibitors.leads.services import capture_lead, leads_for_exhibitor
@@ -222,6 +223,11 @@ async def test_stand_consent_withdrawn_hides_contact_and_withdraws_its_routing()
     }
     kinds = [(s["kind"], s["status"]) for s in await WebhookSend.select().order_by(WebhookSend.id)]
     assert kinds[-1] == ("consent.withdrawn", "pending")
+    # The attendee's own copy of their data says so too.
+    mine = await export_my_data(person.manage_token)
+    assert mine["leads"][0]["consent_given"] is False
+    assert mine["leads"][0]["consent_withdrawn_at"] == done["withdrawn_at"]
+    assert all(d["withdrawn_at"] is not None for d in mine["deliveries"])
     await route_all()
     assert (await _deliveries())[RUGBY]["status"] == "withdrawn"
 
