@@ -1,12 +1,16 @@
-"""Loopback servers for tests: a free port, the app under uvicorn in the test's loop, and a
-real SMTP server (aiosmtpd) with the test's handler."""
+"""Loopback servers for tests: a free port, the app under uvicorn in the test's loop, a
+real SMTP server (aiosmtpd) with the test's handler, and a real HTTP server that
+records the webhook POSTs it receives."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
+import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import uvicorn
@@ -52,3 +56,45 @@ def smtp_server(handler: Any) -> Iterator[int]:
         yield port
     finally:
         controller.stop()
+
+
+@dataclass
+class Received:
+    """One POST as the receiver got it: its headers (names in lower case), the raw body."""
+
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookServer:
+    url: str
+    received: list[Received] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def webhook_server() -> Iterator[WebhookServer]:
+    """A threaded HTTP server on a free loopback port that answers every POST with 200
+    and keeps it (headers, raw body) for the test to check."""
+    server = WebhookServer(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            server.received.append(Received(headers, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.url = f"http://127.0.0.1:{http.server_address[1]}/hooks/fairground"
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        http.shutdown()
+        http.server_close()

@@ -1,4 +1,5 @@
-"""Attendee pages by manage token: the follow-up survey, and export or erase my data."""
+"""Attendee pages by manage token: the follow-up survey, export or erase my data, and
+the consent given at stands (withdrawn with one button)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from exhibitors.leads import retention, survey
+from exhibitors.leads import retention, stand_consent, survey
 from fairground.errors import Invalid
 from fairground.seed import job_families
 from fairground.web import page
@@ -41,6 +42,46 @@ async def _survey_page(
         answers=answers,
         errors=errors,
         **context,
+    )
+
+
+async def _stand_consents_page(
+    request: Req, token: str, errors: dict[str, str] | None = None, done: str = ""
+) -> Template:
+    registration = await get_registration(token)
+    consents = await stand_consent.stand_consents(token)
+    withdrawn = [c for c in consents if c["exhibitor_id"] == _number(done) and c["withdrawn_at"]]
+    return page(
+        request,
+        "leads/stand_consents.html",
+        status_code=400 if errors else 200,
+        registration=registration,
+        event=registration["event"],
+        consents=consents,
+        done=withdrawn[0] if withdrawn else None,
+        errors=errors or {},
+    )
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+async def _confirm_page(request: Req, token: str, exhibitor: str) -> Template:
+    """ "Are you sure?" for one of the attendee's stand consents; a stale or forged
+    choice gets the list back with the error."""
+    registration = await get_registration(token)
+    consents = await stand_consent.stand_consents(token)
+    chosen = [c for c in consents if c["exhibitor_id"] == _number(exhibitor)]
+    if not chosen or chosen[0]["withdrawn_at"] is not None:
+        errors = {"exhibitor": "Choose a stand from the list"}
+        return await _stand_consents_page(request, token, errors)
+    return page(
+        request,
+        "leads/stand_consent_confirm.html",
+        registration=registration,
+        event=registration["event"],
+        consent=chosen[0],
     )
 
 
@@ -76,6 +117,27 @@ class AttendeeLeadController(Controller):
     async def thanks(self, request: Req, manage_token: FromPath[str]) -> Template:
         context = await survey.follow_up_context(manage_token)
         return page(request, "leads/follow_up_thanks.html", **context)
+
+    @get("/stand-consents")
+    async def stand_consents(self, request: Req, manage_token: FromPath[str]) -> Template:
+        done = request.query_params.get("withdrawn") or ""
+        return await _stand_consents_page(request, manage_token, done=done[:12])
+
+    @post("/stand-consents", opt=PUBLIC)
+    async def withdraw_stand_consent(
+        self, request: Req, manage_token: FromPath[str]
+    ) -> Response[Any]:
+        """One button a stand: the first POST asks to confirm, the second withdraws."""
+        form = await request.form()
+        exhibitor = str(form.get("exhibitor", ""))
+        if form.get("confirm") != "yes":
+            return await _confirm_page(request, manage_token, exhibitor)
+        try:
+            done = await stand_consent.withdraw_stand_consent(manage_token, exhibitor)
+        except Invalid as exc:
+            return await _stand_consents_page(request, manage_token, exc.fields)
+        url = f"/r/{manage_token}/stand-consents?withdrawn={done['exhibitor_id']}"
+        return Redirect(url, status_code=303)
 
     @get("/data")
     async def data(self, request: Req, manage_token: FromPath[str]) -> Template:

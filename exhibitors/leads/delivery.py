@@ -1,7 +1,9 @@
 """Delivery to councils: the portal's queries, outcomes, and CSV/XLSX exports.
 
-A council sees a lead only through an active delivery to it; every query here
-starts from `LeadDelivery.council`, so council A never reads council B's leads.
+A council sees a lead only through a delivery to it; every query here starts from
+`LeadDelivery.council`, so council A never reads council B's leads. A delivery whose
+consent was withdrawn (withdrawal.py) stays listed, marked withdrawn, without the
+attendee's contact details; one withdrawn for another reason is not listed.
 Exports stream in batches (keyset on the delivery id): memory stays constant
 whatever the number of leads.
 """
@@ -24,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from exhibitors.leads.tables import LeadDelivery
 from fairground.audit import record_audit
 from fairground.db import write_transaction
-from fairground.errors import Invalid, NotFound
+from fairground.errors import Conflict, Invalid, NotFound
 
 Row = dict[str, Any]
 OUTCOMES = ("contacted", "interviewed", "offered", "hired")
@@ -35,12 +37,16 @@ _LEAD_IN = re.compile(r"^[\s\x00-\x1f\x7f]+")  # whitespace and control characte
 COLUMNS = (
     "delivery_id", "lead_id", "event", "captured_at", "source", "exhibitor", "rule",
     "consent_basis", "name", "email", "phone", "postcode", "home_council", "interests",
-    "rating", "notes", "outcome", "outcome_at", "delivered_at",
+    "rating", "notes", "outcome", "outcome_at", "delivered_at", "status", "withdrawn_at",
 )  # fmt: skip
+# What a council no longer sees once consent is withdrawn: the ways to reach the
+# attendee, and the stand's free-text notes (which may carry them).
+HIDDEN_WHEN_WITHDRAWN = ("email", "phone", "postcode", "notes")
 D = LeadDelivery
 DL: Any = LeadDelivery.lead  # typed loosely: piccolo's joins are not typed two levels deep
 _SELECT = (
     D.id, D.rule, D.consent_basis, D.outcome, D.outcome_at, D.created_at,
+    D.status, D.withdrawn_at,
     DL.id.as_alias("lead_id"), DL.source.as_alias("source"),
     DL.rating.as_alias("rating"), DL.notes.as_alias("notes"),
     DL.interests.as_alias("lead_interests"), DL.captured_at.as_alias("captured_at"),
@@ -67,7 +73,8 @@ def _check_filter(filters: LeadFilter) -> None:
 
 
 def _where(code: str, filters: LeadFilter, after_id: int = 0) -> Any:
-    where = (D.council.code == code) & (D.status == "active") & (D.id > after_id)
+    listed = (D.status == "active") | D.withdrawn_at.is_not_null()
+    where = (D.council.code == code) & listed & (D.id > after_id)
     if filters.event:
         where &= DL.event.slug == filters.event
     if filters.outcome == "none":
@@ -83,7 +90,7 @@ def _as_lead(row: Row) -> Row:
     families = dict.fromkeys(
         [*(row["lead_interests"] or []), *(row["registration_interests"] or [])]
     )
-    return {
+    lead = {
         "delivery_id": row["id"],
         "lead_id": row["lead_id"],
         "event": row["event"],
@@ -104,7 +111,13 @@ def _as_lead(row: Row) -> Row:
         "outcome": row["outcome"] or None,
         "outcome_at": row["outcome_at"],
         "delivered_at": row["created_at"],
+        "status": "withdrawn" if row["withdrawn_at"] is not None else "active",
+        "withdrawn": row["withdrawn_at"] is not None,
+        "withdrawn_at": row["withdrawn_at"],
     }
+    if lead["withdrawn"]:
+        lead.update(dict.fromkeys(HIDDEN_WHEN_WITHDRAWN))
+    return lead
 
 
 async def council_leads(
@@ -133,7 +146,8 @@ async def iter_council_leads(code: str, filters: LeadFilter) -> AsyncIterator[li
 
 
 async def council_lead(code: str, delivery_id: int) -> Row:
-    """One lead delivered to this council; NotFound for anyone else's."""
+    """One lead delivered to this council (withdrawn ones too, marked); NotFound for
+    anyone else's."""
     rows = (
         await D.select(*_SELECT)
         .where(_where(code, LeadFilter()) & (D.id == delivery_id))
@@ -145,11 +159,13 @@ async def council_lead(code: str, delivery_id: int) -> Row:
 
 
 async def set_outcome(code: str, delivery_id: int, outcome: str, actor_id: int) -> None:
-    """A council reports what came of a lead; audited."""
+    """A council reports what came of a lead; audited. Not once the attendee has
+    withdrawn their consent (the outcome recorded before stays)."""
     if outcome not in OUTCOMES:
         message = f"Choose one of {', '.join(OUTCOMES)}"
         raise Invalid(message, fields={"outcome": message})
-    await council_lead(code, delivery_id)
+    if (await council_lead(code, delivery_id))["withdrawn"]:
+        raise Conflict("The attendee has withdrawn their consent", code="consent_withdrawn")
     async with write_transaction():
         await D.update(
             {D.outcome: outcome, D.outcome_at: datetime.now(UTC), D.outcome_by: actor_id}

@@ -137,12 +137,13 @@ async def export_my_data(manage_token: str) -> Row:
     event = registration["event"]
     leads = await Lead.select(
         Lead.id, Lead.source, Lead.captured_at, Lead.rating, Lead.notes, Lead.interests,
-        Lead.consent_given, _exhibitor.organisation.name.as_alias("exhibitor"),
+        Lead.consent_given, Lead.consent_withdrawn_at,
+        _exhibitor.organisation.name.as_alias("exhibitor"),
     ).where(Lead.registration == registration["id"]).output(load_json=True)  # fmt: skip
     deliveries = await LeadDelivery.select(
         LeadDelivery.lead, LeadDelivery.council.name.as_alias("council"), LeadDelivery.rule,
         LeadDelivery.consent_basis, LeadDelivery.status, LeadDelivery.outcome,
-        LeadDelivery.created_at,
+        LeadDelivery.created_at, LeadDelivery.withdrawn_at,
     ).where(LeadDelivery.lead.registration == registration["id"])  # fmt: skip
     access = await AccessRequest.select(AccessRequest.need, AccessRequest.status).where(
         AccessRequest.registration == registration["id"]

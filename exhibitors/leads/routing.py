@@ -11,7 +11,8 @@ A council matched by a rule gets the lead only on a consent that covers it: the
 attendee named the council (`consent_councils`, basis "consent_councils"), or agreed
 at that council's own stand (basis "stand_consent"). A stand lead without stand
 consent goes nowhere. Each delivery records the first rule that matched and the
-basis. Routing again withdraws deliveries no consent covers any more.
+basis. Routing again withdraws deliveries no consent covers any more; withdrawn
+consent takes effect at once, inside the transaction that changed it (withdrawal.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from exhibitors.leads.tables import (
     RoutingRule,
     WebhookSend,
 )
+from exhibitors.leads.withdrawal import restore_delivery, withdraw_deliveries
 from fairground.accounts import organisation_id_for_council
 from fairground.db import write_transaction
 from fairground.errors import Invalid, NotFound
@@ -161,62 +163,99 @@ async def _webhook_councils(council_ids: list[int]) -> set[int]:
     return {r["council"] for r in rows}
 
 
-async def _deliver(lead_id: int, routes: list[Route]) -> int:
-    """Add the new deliveries (with a webhook send for councils that have one), bring
-    back withdrawn ones, withdraw the rest. Returns how many councils newly got it."""
+def _consented(lead: Row, registration: Row, council: Row) -> bool:
+    """Does a consent still cover this council (whatever rule matched)?"""
+    if lead["exhibitor"] is not None and not lead["consent_given"]:
+        return False
+    if council.get("code") is None:  # no longer a council at all
+        return False
+    return _basis(lead, registration, council) is not None
+
+
+async def _withdraw_gone(lead: Row, registration: Row, gone: list[Row]) -> None:
+    """Deliveries no route wants: marked withdrawn when it is their consent that went
+    (withdrawal.py), else (a rule turned off, say) withdrawn without the mark."""
+    councils = await _councils()
+    unconsented = [
+        r["id"]
+        for r in gone
+        if not _consented(lead, registration, councils.get(r["council"], {"code": None}))
+    ]
+    await withdraw_deliveries(unconsented)
+    other = [r["id"] for r in gone if r["id"] not in unconsented]
+    if other:
+        await LeadDelivery.update({LeadDelivery.status: "withdrawn"}).where(
+            LeadDelivery.id.is_in(other)
+        )
+
+
+async def _add(lead_id: int, route: Route, before: Row | None, hooks: set[int]) -> None:
+    """A new delivery, or a withdrawn one back; a webhook send for a council with one."""
+    if before is not None:
+        await restore_delivery(before["id"])
+        delivery_id = before["id"]
+    else:
+        inserted = await LeadDelivery.insert(
+            LeadDelivery(
+                lead=lead_id,
+                council=route.council_id,
+                rule=route.rule,
+                consent_basis=route.consent_basis,
+            )
+        ).returning(LeadDelivery.id)
+        delivery_id = inserted[0]["id"]
+    if route.council_id in hooks:
+        await WebhookSend.insert(WebhookSend(delivery=delivery_id, council=route.council_id))
+
+
+async def _deliver(lead: Row, registration: Row, add: bool = True) -> int:
+    """Bring the lead's deliveries in line with its routes: keep each rule and basis
+    true, withdraw the rest, and (with `add`) add new ones and bring back withdrawn
+    ones. Returns how many councils newly got it."""
+    routes = await routes_for(lead, registration)
     existing = {
-        r["council"]: r for r in await LeadDelivery.select().where(LeadDelivery.lead == lead_id)
+        r["council"]: r for r in await LeadDelivery.select().where(LeadDelivery.lead == lead["id"])
     }
     wanted = {route.council_id: route for route in routes}
-    hooks = await _webhook_councils(list(wanted))
+    hooks = await _webhook_councils(list(wanted)) if add else set()
     added = 0
     for council_id, route in wanted.items():
         before = existing.get(council_id)
-        values: dict[Any, Any] = {
-            LeadDelivery.rule: route.rule,
-            LeadDelivery.consent_basis: route.consent_basis,
-        }
-        if before is not None:
-            if before["status"] == "active":
-                await LeadDelivery.update(values).where(LeadDelivery.id == before["id"])
-                continue
-            await LeadDelivery.update({**values, LeadDelivery.status: "active"}).where(
-                LeadDelivery.id == before["id"]
-            )
-            delivery_id = before["id"]
-        else:
-            inserted = await LeadDelivery.insert(
-                LeadDelivery(
-                    lead=lead_id,
-                    council=council_id,
-                    rule=route.rule,
-                    consent_basis=route.consent_basis,
-                )
-            ).returning(LeadDelivery.id)
-            delivery_id = inserted[0]["id"]
-        added += 1
-        if council_id in hooks:
-            await WebhookSend.insert(WebhookSend(delivery=delivery_id, council=council_id))
-    gone = [r["id"] for c, r in existing.items() if c not in wanted and r["status"] == "active"]
+        active = before is not None and before["status"] == "active"
+        if active or add:
+            await LeadDelivery.update(
+                {LeadDelivery.rule: route.rule, LeadDelivery.consent_basis: route.consent_basis}
+            ).where((LeadDelivery.lead == lead["id"]) & (LeadDelivery.council == council_id))
+        if not active and add:
+            await _add(lead["id"], route, before, hooks)
+            added += 1
+    gone = [r for c, r in existing.items() if c not in wanted and r["status"] == "active"]
     if gone:
-        await LeadDelivery.update({LeadDelivery.status: "withdrawn"}).where(
-            LeadDelivery.id.is_in(gone)
-        )
+        await _withdraw_gone(lead, registration, gone)
     return added
 
 
 async def route_lead(lead_id: int) -> int:
-    """Route one lead now, in one transaction; returns how many councils newly got it."""
+    """Route one lead now, in one transaction; returns how many councils newly got it.
+    The lead's row is written first: on PostgreSQL that waits for (and then sees) a
+    consent change in flight, which writes the same row."""
     async with write_transaction():
-        found = await _lead_with_registration(lead_id)
-        if found is None:
-            return 0
-        lead, registration = found
-        added = await _deliver(lead_id, await routes_for(lead, registration))
         await Lead.update({Lead.route_due: False, Lead.routed_at: datetime.now(UTC)}).where(
             Lead.id == lead_id
         )
-    return added
+        found = await _lead_with_registration(lead_id)
+        if found is None:
+            return 0
+        return await _deliver(*found)
+
+
+async def withdraw_unconsented(lead_id: int) -> None:
+    """At once, inside the caller's transaction: withdraw the lead's deliveries that no
+    consent covers any more and bring the basis of the others up to date. New routes
+    wait for the worker (the lead is left due)."""
+    found = await _lead_with_registration(lead_id)
+    if found is not None:
+        await _deliver(*found, add=False)
 
 
 async def route_due_leads() -> int:
@@ -228,8 +267,16 @@ async def route_due_leads() -> int:
 
 
 async def mark_registration_for_routing(registration_id: int) -> None:
-    """Call when an attendee's consent or interests change: their leads are routed again."""
-    await Lead.update({Lead.route_due: True}).where(Lead.registration == registration_id)
+    """Call, inside its transaction, when an attendee's consent or interests change:
+    withdrawn consent takes effect at once (withdraw_unconsented), and the worker
+    routes their leads again for the rest."""
+    leads = (
+        await Lead.update({Lead.route_due: True})
+        .where(Lead.registration == registration_id)
+        .returning(Lead.id)
+    )
+    for lead in sorted(leads, key=lambda row: int(row["id"])):
+        await withdraw_unconsented(lead["id"])
 
 
 async def preview(event_id: int) -> list[Row]:

@@ -146,7 +146,8 @@ async def _save(exhibitor: Row, registration: Row, data: LeadIn, user_id: int | 
     """Insert, or update the lead this exhibitor already has; True when inserted."""
     now = datetime.now(UTC)
     where = (Lead.exhibitor == exhibitor["id"]) & (Lead.registration == registration["id"])
-    existing = await Lead.select(Lead.id, Lead.consent_given).where(where).first()
+    columns = (Lead.id, Lead.consent_given, Lead.consent_withdrawn_at)
+    existing = await Lead.select(*columns).where(where).first()
     if existing is None:
         try:
             async with write_transaction():
@@ -168,14 +169,16 @@ async def _save(exhibitor: Row, registration: Row, data: LeadIn, user_id: int | 
                 )
             return True
         except UNIQUE_ERRORS:  # a second device scanned them at the same moment
-            existing = await Lead.select(Lead.id, Lead.consent_given).where(where).first()
+            existing = await Lead.select(*columns).where(where).first()
             if existing is None:
                 raise
     values: dict[Any, Any] = {
         Lead.notes: data.notes,
         Lead.interests: data.interests,
-        # Consent given at the stand is not taken back by a rescan without the tick.
-        Lead.consent_given: bool(existing["consent_given"]) or data.consent_given,
+        # Consent given at the stand is not taken back by a rescan without the tick, nor
+        # given again by one with it once the attendee withdrew it (stand_consent.py).
+        Lead.consent_given: bool(existing["consent_given"])
+        or (data.consent_given and existing["consent_withdrawn_at"] is None),
         Lead.updated_at: now,
         Lead.route_due: True,
     }

@@ -38,6 +38,9 @@ class Lead(Table):
     notes = Text(default="")
     interests = JSON(default=[])
     consent_given = Boolean(default=False)  # agreed at this exhibitor's stand
+    # The attendee took their stand consent back (/r/<token>/stand-consents); a rescan
+    # does not give it again.
+    consent_withdrawn_at = Timestamptz(null=True, default=None)
     client_id = Varchar(length=64, null=True, default=None, unique=True)
     captured_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -81,6 +84,9 @@ class LeadDelivery(Table, tablename="lead_delivery"):
     outcome_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     digested_at = Timestamptz(null=True, default=None)
+    # Set when the consent that covered it was withdrawn: the council keeps the lead
+    # marked withdrawn, without contact details (exhibitors/leads/withdrawal.py).
+    withdrawn_at = Timestamptz(null=True, default=None)
 
 
 class CouncilWebhook(Table, tablename="council_webhook"):
@@ -103,6 +109,7 @@ class WebhookSend(Table, tablename="webhook_send"):
 
     delivery = ForeignKey(LeadDelivery, null=False, on_delete=OnDelete.cascade)
     council = ForeignKey(Organisation, null=False)
+    kind = Varchar(length=20, default="lead.delivered")  # lead.delivered | consent.withdrawn
     status = Varchar(length=12, default="pending", index=True)  # pending|sending|sent|failed
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -8,7 +8,8 @@ outlasts its claim. A worker killed after the council got a POST but before we
 recorded the answer POSTs it again once the lease runs out: every POST of one send
 carries the same `X-Fairground-Webhook-Id`, so the council can discard the repeat.
 The body is built when sent, from the lead as it is then: erased personal data is
-never sent later.
+never sent later. Two kinds of event: `lead.delivered`, and `consent.withdrawn` when
+the attendee withdraws the consent a delivered lead rested on (withdrawal.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import httpx
 
 from exhibitors.leads.delivery import council_lead
 from exhibitors.leads.tables import CouncilWebhook, WebhookSend
+from exhibitors.leads.withdrawal import DELIVERED, WITHDRAWN
 from fairground.db import write_transaction
 from fairground.errors import Invalid, NotFound
 from fairground.mail import backoff, lease_seconds, send_timeout
@@ -179,7 +181,7 @@ async def _claim(now: datetime) -> Row | None:
         )
         .where((WebhookSend.id == candidate["id"]) & due)
         .returning(WebhookSend.id, WebhookSend.delivery, WebhookSend.attempts,
-                   WebhookSend.council)
+                   WebhookSend.council, WebhookSend.kind)
     )  # fmt: skip
     return claimed[0] if claimed else {"id": None}
 
@@ -188,14 +190,18 @@ def _jsonable(value: Any) -> Any:
     return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
 
 
-async def build_body(code: str, delivery_id: int) -> bytes | None:
-    """The JSON a council receives for one delivery; None once it is withdrawn."""
+async def build_body(code: str, delivery_id: int, kind: str = DELIVERED) -> bytes | None:
+    """The JSON a council receives for one delivery: `lead.delivered` while it is active,
+    `consent.withdrawn` (the lead as the council sees it then: marked withdrawn, no
+    contact details) while it is withdrawn; None when that is no longer true."""
     try:
         lead = await council_lead(code, delivery_id)
     except NotFound:
         return None
+    if lead["withdrawn"] != (kind == WITHDRAWN):
+        return None
     payload = {
-        "type": "lead.delivered",
+        "type": kind,
         "council": code,
         "lead": {key: _jsonable(value) for key, value in lead.items()},
     }
@@ -237,7 +243,7 @@ async def _send_one(row: Row) -> bool:
         .where((CouncilWebhook.council == row["council"]) & CouncilWebhook.active.eq(True))
         .first()
     )
-    body = await build_body(hook["code"], row["delivery"]) if hook else None
+    body = await build_body(hook["code"], row["delivery"], row["kind"]) if hook else None
     if hook is None or body is None:
         await _finish(row, {WebhookSend.status: "cancelled"})
         return False

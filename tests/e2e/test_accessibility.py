@@ -45,7 +45,7 @@ from tests.factories import (
     make_org,
     make_user,
 )
-from tests.leads.helpers import RUGBY, route_all
+from tests.leads.helpers import RUGBY, change_consent, route_all
 from tests.registrations.helpers import register
 
 pytestmark = pytest.mark.e2e
@@ -79,6 +79,7 @@ PAGES: dict[str, str] = {
     "/r/{manage_token:str}/data": "attendee",
     "/r/{manage_token:str}/follow-up": "attendee",
     "/r/{manage_token:str}/follow-up/thanks": "attendee",
+    "/r/{manage_token:str}/stand-consents": "attendee",
     "/data-erased": "attendee",
     # door staff
     "/door": "door",
@@ -527,6 +528,14 @@ async def test_attendee_pages(checker: Checker) -> None:
     await page.get_by_label("I agree that", exact=False).check()
     await checker.submit("Send my answers")
     await _change_page(checker, r)
+    await stand_with_lead(event, ticket, await make_user("exhibitor"))
+    withdraw = "Withdraw consent for Rugby Jobs Ltd"
+    await checker.visit(f"{r}/stand-consents")
+    await page.locator("input[name=exhibitor]").evaluate("(el) => { el.value = '0'; }")
+    await checker.submit(withdraw, 400, "withdraw stand consent, stale choice")
+    await checker.visit(f"{r}/stand-consents")
+    await checker.submit(withdraw, label="withdraw stand consent, are you sure")
+    await checker.submit("Yes, withdraw my consent", label="stand consent withdrawn")
     await checker.visit(f"{r}/data")
     await checker.submit("Erase my data", 400, "erase data, not confirmed")
     await checker.visit(f"{r}/cancel")
@@ -677,13 +686,19 @@ async def test_council_pages(checker: Checker, monkeypatch: pytest.MonkeyPatch) 
     # No DNS here: the address is taken as it is (only in this process).
     monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
     await set_webhook(rugby, "https://ats.rugby.example.org/fairground")
-    await stand_with_lead(event, ticket, await make_user("exhibitor"))  # and a webhook send
-    [delivery] = await LeadDelivery.select(LeadDelivery.id)
+    exhibitor_id = await stand_with_lead(event, ticket, await make_user("exhibitor"))
+    [delivery] = await LeadDelivery.select(LeadDelivery.id)  # and a webhook send
+    gone = await amira(event, email="kofi@example.org")
+    await capture_lead(exhibitor_id, LeadIn(code=gone.ticket_code, consent_given=True), None)
+    await route_all()
+    await change_consent(gone.manage_token)  # a withdrawn lead, marked on the pages
+    withdrawn = await LeadDelivery.select(LeadDelivery.id).where(LeadDelivery.id != delivery["id"])
     council = await make_user("council", org=rugby)
     await sign_in(checker, council["email"], f"/council/{RUGBY}")
     for url in (f"/council/{RUGBY}", f"/council/{RUGBY}/leads"):
         await checker.visit(url)
     await checker.visit(f"/council/{RUGBY}/leads/{delivery['id']}")
+    await checker.visit(f"/council/{RUGBY}/leads/{withdrawn[0]['id']}")
     await checker.visit(f"/council/{RUGBY}/webhook")
     await checker.page.fill("#url", "not a web address")
     await checker.submit("Save address", 400, "webhook, bad address")

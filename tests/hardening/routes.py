@@ -55,6 +55,8 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/r/{manage_token:str}/data"): "the attendee's data page",
     ("GET", "/r/{manage_token:str}/data.json"): "the attendee's data export",
     ("POST", "/r/{manage_token:str}/data/erase"): "the attendee erases their data",
+    ("GET", "/r/{manage_token:str}/stand-consents"): "the consent the attendee gave at stands",
+    ("POST", "/r/{manage_token:str}/stand-consents"): "the attendee withdraws a stand consent",
     ("GET", "/api/v1/registrations/{manage_token:str}"): "the attendee's registration by API",
     ("POST", "/api/v1/registrations/{manage_token:str}/cancel"): "the attendee cancels by API",
     ("PATCH", "/api/v1/registrations/{manage_token:str}"): "the attendee's changes by API",

@@ -1057,6 +1057,22 @@ async def _change(client: Any) -> Target:
     )  # fmt: skip
 
 
+async def _stand_consent(client: Any) -> Target:
+    from exhibitors.leads.schemas import LeadIn
+    from exhibitors.leads.services import capture_lead
+    from tests.leads.helpers import make_stand
+
+    stand = await make_stand()
+    person = await register(stand.event, email=f"me{next(_n)}@example.org")
+    await capture_lead(
+        stand.exhibitor_id, LeadIn(code=person.ticket_code, consent_given=True), None
+    )
+    url = f"/r/{person.manage_token}/stand-consents"
+    token = await public_csrf(client, url)
+    base = {"exhibitor": str(stand.exhibitor_id), "confirm": "yes"}
+    return Target(url, base, formats=(Format("exhibitor"),), csrf=token)
+
+
 # ---------------------------------------------------------------- the tables
 
 Setup = Callable[[Any], Awaitable[Target]]
@@ -1096,6 +1112,7 @@ FORMS: dict[str, Setup] = {
     "POST /r/{manage_token:str}/follow-up": _follow_up,
     "POST /r/{manage_token:str}/data/erase": _erase,
     "POST /r/{manage_token:str}/change": _change,
+    "POST /r/{manage_token:str}/stand-consents": _stand_consent,
 }
 
 # Routes that take no text from anyone: a button whose meaning is the address itself

@@ -7,6 +7,9 @@ from typing import Any
 
 from exhibitors.leads.routing import route_due_leads
 from fairground.accounts import create_user
+from fairground.db import write_transaction
+from registrations.services import consent_changed
+from registrations.tables import Registration
 from tests.factories import (
     add_staff,
     council_id,
@@ -63,6 +66,19 @@ async def route_all() -> int:
     while done := await route_due_leads():
         total += done
     return total
+
+
+async def change_consent(manage_token: str, *councils: str) -> None:
+    """As the attendee's change page does: the new consent, then the hook, in one
+    transaction."""
+    registration = await Registration.select(Registration.id).where(
+        Registration.manage_token == manage_token
+    )
+    async with write_transaction():
+        await Registration.update({Registration.consent_councils: list(councils)}).where(
+            Registration.id == registration[0]["id"]
+        )
+        await consent_changed(registration[0]["id"])
 
 
 __all__ = ["council_id", "create_user"]
