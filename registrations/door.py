@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from events.services import door_window, get_event
 from fairground.errors import Invalid
 from fairground.text import check_line
 from registrations.checkin import code_hash, event_id_for
@@ -51,7 +52,8 @@ async def checkin_stats(slug: str) -> Row:
 
 async def offline_bundle(slug: str) -> Row:
     """Everything a scanner needs to answer without the network: the public keys,
-    revoked codes, and per ticket a hash of its code with the name to show."""
+    revoked codes, the opening window, and per ticket a hash of its code with the name
+    to show."""
     event_id = await event_id_for(slug)
     rows = await Registration.select(
         Registration.ticket_code,
@@ -82,10 +84,23 @@ async def offline_bundle(slug: str) -> Row:
     return {
         "event": slug,
         "event_id": event_id,
+        "window": _window(await get_event(slug)),
         "generated_at": datetime.now(UTC).isoformat(),
         "public_keys": public_keys(),
         "revoked": revoked,
         "tickets": tickets,
+    }
+
+
+def _window(event: Row) -> Row:
+    """When the door admits people, for a scanner to apply offline as the server does."""
+    opens_at, closes_at = door_window(event)
+    return {
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "starts_at": event["starts_at"],
+        "ends_at": event["ends_at"],
+        "timezone": event["timezone"],
     }
 
 

@@ -53,6 +53,7 @@ from tests.factories import (
     login,
     make_event,
     make_exhibitor,
+    make_open_event,
     make_org,
     make_user,
     token_for,
@@ -629,7 +630,7 @@ async def _check(client: Any) -> Target:
 
 
 async def _door_world(client: Any) -> tuple[Json, str]:
-    event = await make_event()
+    event = await make_open_event()
     door, token = await signed_in(client, "door")
     await add_door(event["id"], door["id"])
     return event, token
@@ -1187,7 +1188,7 @@ async def _api_register(client: Any) -> Target:
 
 
 async def _api_door() -> tuple[Json, dict[str, str]]:
-    event = await make_event()
+    event = await make_open_event()
     door = await make_user("door")
     await add_door(event["id"], door["id"])
     return event, bearer(await token_for(door))
