@@ -347,11 +347,6 @@ async def _belongs(registration_id: int, event_id: int) -> bool:
     )
 
 
-async def door_status(event_slug: str) -> Row | None:
-    """The `not_open` verdict if the door is closed now (for the walk-up page), else None."""
-    return _not_open(await _window(await event_id_for(event_slug)), datetime.now(UTC))
-
-
 async def undo_check_in(
     event_slug: str, registration_id: int, door: str, user_id: int | None
 ) -> bool:

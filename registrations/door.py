@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.services import door_window, get_event
-from fairground.errors import Invalid
+from fairground import timefmt
+from fairground.errors import Invalid, NotFound
 from fairground.text import check_line
 from registrations.checkin import code_hash, event_id_for
 from registrations.tables import CheckIn, Registration
-from registrations.tickets import public_keys
+from registrations.tickets import public_keys, qr_svg
 
 Row = dict[str, Any]
 QUARTER = timedelta(minutes=15)
@@ -104,6 +105,47 @@ def _window(event: Row) -> Row:
     }
 
 
+def opening_of(event: Row, now: datetime | None = None) -> Row:
+    """For the door pages: whether the door is open now, and the fair's day and
+    doors-open time in its own time zone ("Thursday 22 January 2027", "8am")."""
+    now = now or datetime.now(UTC)
+    opens_at, closes_at = door_window(event)
+    tz = event["timezone"]
+    return {
+        "open": opens_at <= now <= closes_at,
+        "ended": now > closes_at,
+        "day": timefmt.day(timefmt.local(event["starts_at"], tz)),
+        "time": timefmt.clock(timefmt.local(opens_at, tz)),
+    }
+
+
+async def walk_up_ticket(slug: str, reference: str) -> Row:
+    """The ticket of a confirmed registration of this event that has no email (a
+    walk-up: the door is the only place they can get it). Others: NotFound, so the
+    door cannot copy the tickets of people who were emailed theirs."""
+    event_id = await event_id_for(slug)
+    row = (
+        await Registration.select(
+            Registration.name,
+            Registration.reference,
+            Registration.ticket_code,
+            Registration.slot.starts_at,
+            Registration.slot.ends_at,
+        )
+        .where(
+            (Registration.event == event_id)
+            & (Registration.reference == reference.strip().upper()[:20])
+            & Registration.email.is_null()
+            & (Registration.status == "confirmed")
+            & Registration.ticket_code.is_not_null()
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound("There is no such ticket at this event", code="ticket_not_found")
+    return {**row, "qr_svg": qr_svg(str(row["ticket_code"])).decode("ascii")}
+
+
 def _slot(row: Row) -> list[str] | None:
     start, end = row.get("slot.starts_at"), row.get("slot.ends_at")
     return [start.isoformat(), end.isoformat()] if start and end else None
@@ -156,7 +198,7 @@ async def reference_of(slug: str, registration_id: int) -> str:
 
 
 def _score(row: Row, needle: str) -> float:
-    fields = [row["name"].lower(), row["email"].lower(), row["reference"].lower()]
+    fields = [row["name"].lower(), (row["email"] or "").lower(), row["reference"].lower()]
     words = [w for f in fields for w in f.replace("@", " ").split()] + fields
     if any(f.startswith(needle) for f in words):
         return 2.0

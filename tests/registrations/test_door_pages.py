@@ -153,7 +153,9 @@ async def test_walk_up_errors_name_the_fields(client: Any) -> None:
     await login(client, await door_user(event))
     url = f"/door/events/{event['slug']}/walk-up"
     form = await client.get(url)
-    response = await client.post(url, data={"_csrf_token": csrf_from(form.text), "name": ""})
+    response = await client.post(
+        url, data={"_csrf_token": csrf_from(form.text), "name": "", "email": "nope"}
+    )
     assert response.status_code == 400
     assert 'href="#name"' in response.text and 'href="#email"' in response.text
 
