@@ -87,6 +87,7 @@ PAGES: dict[str, str] = {
     "/door/events/{slug:str}/find": "door",
     "/door/events/{slug:str}/walk-up": "door",
     "/door/events/{slug:str}/scan": "door",
+    "/door/events/{slug:str}/tickets/{reference:str}": "door",
     # organisers
     "/organiser": "organiser",
     "/organiser/events/new": "organiser",
@@ -556,6 +557,8 @@ async def test_door_pages(checker: Checker) -> None:
     ):
         await checker.visit(url)
     await checker.submit("Register and check in", 400, "walk-up, empty")
+    await checker.page.fill("#name", "Sam Walker")
+    await checker.submit("Register and check in", label="walk-up without an email: the ticket")
     await checker.visit(f"/door/events/{slug}/find")
     await checker.page.fill("#q", "amira")
     await checker.submit("Search", label="find an attendee, results")
@@ -571,6 +574,7 @@ async def test_organiser_pages(checker: Checker) -> None:
     slug = event["slug"]
     ticket = await amira(event)
     await check_in(Scan(code=ticket.ticket_code, event=slug, door="Main entrance"))
+    await add_door(event["id"], (await make_user("door"))["id"])  # the door team, listed
     await make_subscriber()
     await make_stand(event["id"], "A1")
     await make_stand(event["id"], "A2", x=4)

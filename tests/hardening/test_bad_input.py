@@ -435,10 +435,26 @@ async def _event_status(client: Any) -> Target:
 
 
 async def _door_staff(client: Any) -> Target:
+    """An invitation: a new door account each time (its name is stored)."""
     event, token = await organiser_event(client)
-    door = await make_user("door")
+
+    async def renew(target: Target) -> None:
+        target.base = {**target.base, "email": f"door{next(_n)}@example.org"}
+
+    async def read(response: Any, name: str) -> Any:
+        row = (
+            await User.select(User.name)
+            .where(User.role == "door")
+            .order_by(User.id, ascending=False)
+            .first()
+        )
+        return row[name] if row else None
+
     url = f"/organiser/events/{event['slug']}/door-staff"
-    return Target(url, {"email": door["email"]}, formats=(Format("email"),), csrf=token)
+    base = {"name": "Dev Door", "email": "door@example.org"}
+    return Target(
+        url, base, (Text("name", 200),), (Format("email"),), csrf=token, renew=renew, read=read
+    )
 
 
 async def _login(client: Any) -> Target:
@@ -1071,6 +1087,7 @@ NO_TEXT: dict[str, str] = {
     "POST /council/{code:str}/webhook/rotate": "a button: no fields",
     "POST /council/{code:str}/webhook/remove": "a button: no fields",
     "POST /council/{code:str}/webhook/sends/{send_id:int}/resend": "a button: no fields",
+    "POST /organiser/events/{slug:str}/door-staff/{user_id:int}/remove": "a button: no fields",
 }
 
 
