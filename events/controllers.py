@@ -178,9 +178,7 @@ class OrganiserController(Controller):
             return await _overview(request, event, errors=errors, values=values)
         return Redirect(f"/organiser/events/{slug}?invited=1#door-team", status_code=303)
 
-    @post(
-        "/events/{slug:str}/door-staff/{user_id:int}/remove", guards=[organiser_of_event]
-    )
+    @post("/events/{slug:str}/door-staff/{user_id:int}/remove", guards=[organiser_of_event])
     async def remove_door_staff(
         self, request: Request[Any, Any, Any], slug: FromPath[str], user_id: FromPath[int]
     ) -> Redirect:
