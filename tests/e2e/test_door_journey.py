@@ -20,7 +20,7 @@ from PIL import Image
 from events.services import get_slots
 from registrations.tables import Registration
 from tests.e2e.camera import camera_browser, write_camera_video
-from tests.e2e.test_door import scanner_page, sign_in, verdict_text
+from tests.e2e.test_door import scanner_page, sign_in, until, verdict_text
 from tests.factories import add_door, future, happening_now, make_event, make_user
 from tests.registrations.helpers import register
 
@@ -145,7 +145,10 @@ async def test_a_scan_before_the_doors_open_is_told_the_date(
     await add_door(event["id"], user["id"])
     ticket = await register(event, name="Early Bird")
     video = write_camera_video(ticket.ticket_code, tmp_path / "early.y4m")
-    async with camera_browser(video) as browser, scanner_page(browser, live_server) as page:
+    async with (
+        camera_browser(video) as browser,
+        scanner_page(browser, live_server, allow_offline_errors=True) as page,
+    ):
         await sign_in(page, user)
         await page.goto(f"/door/events/{event['slug']}/scan")
         await page.get_by_label("Which door are you on?").fill("Main entrance")
@@ -155,6 +158,18 @@ async def test_a_scan_before_the_doors_open_is_told_the_date(
         assert "The door is not open" in shown and "This fair is on " in shown
         assert day in shown and "doors open" in shown
         await no_sideways_scroll(page, "scan-not-open")
+
+        # Offline, the device applies the same window from its bundle.
+        await until(page, "navigator.serviceWorker.controller !== null")
+        await page.locator('#scanner-bundle:not([data-count="0"])').wait_for()
+        await page.context.set_offline(True)
+        await page.reload()
+        await page.locator('#scanner-online[data-online="no"]').wait_for()
+        await page.get_by_role("button", name="Start scanning").click()
+        offline = await verdict_text(page, "not_open")
+        assert "This fair is on " in offline and day in offline
+        assert await page.locator('#scanner-unsynced[data-count="0"]').count() == 1
+        await page.context.set_offline(False)
     row = await Registration.select(Registration.checked_in_at).where(
         Registration.reference == ticket.reference
     )

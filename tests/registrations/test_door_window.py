@@ -184,3 +184,22 @@ async def test_the_offline_bundle_carries_the_window(client: Any) -> None:
         "ends_at": _iso(event["ends_at"]),
         "timezone": "Europe/London",
     }
+
+
+async def test_the_organiser_sets_the_margin_on_the_event_form(client: Any) -> None:
+    from events.forms import form_values
+    from events.services import get_event, get_slots
+    from tests.factories import login, post_form
+
+    org = await make_org()
+    await login(client, await make_user("organiser", org=org))
+    event = await make_event(org)
+    url = f"/organiser/events/{event['slug']}/edit"
+    values = form_values(event, await get_slots(event["id"]), event["timezone"])
+    assert values["door_opens_minutes"] == "120"
+    for bad in ("-5", "1441", "two hours"):
+        refused = await post_form(client, url, {**values, "door_opens_minutes": bad})
+        assert refused.status_code == 400 and 'href="#door_opens_minutes"' in refused.text
+    saved = await post_form(client, url, {**values, "door_opens_minutes": "45"})
+    assert saved.status_code in (302, 303), saved.text
+    assert (await get_event(event["slug"]))["door_opens_minutes"] == 45
