@@ -297,7 +297,9 @@ async def check_in(scan: Scan) -> Row:
     """Answer a scan with a verdict (never an exception for a bad code) and log it.
 
     Exactly one scan of a ticket is ever "ok"; the same client_id twice has one
-    effect and gets the same answer."""
+    effect and gets the same answer (byte for byte: the verdict is made JSON once).
+    Outside the event's opening window (events.services.door_window, judged at the
+    scan's own time) a ticket of this event is answered "not_open", admitting no one."""
     event_id = await event_id_for(scan.event)
     now = datetime.now(UTC)
     scan = replace(scan, scanned_at=trusted_scan_time(scan.scanned_at, now))
