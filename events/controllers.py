@@ -226,6 +226,7 @@ class DoorController(Controller):
         return page(
             request,
             "events/door/event.html",
+            opening=services.door_opening(event),
             event=event,
             counts=await services.counts(event["id"]),
         )

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.tables import DoorAssignment, Event, Slot
+from fairground import timefmt
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.tables import Organisation
@@ -157,6 +158,20 @@ def _check_door_opens(fields: dict[str, Any], errors: dict[str, str]) -> None:
         errors["door_opens_minutes"] = (
             f"Enter how many minutes before the start the doors open, from 0 to {DOOR_OPENS_MAX:,}"
         )
+
+
+def door_opening(event: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """For the door pages: whether the door is open now, and the fair's day and
+    doors-open time in its own time zone ("Thursday 22 January 2027", "8am")."""
+    now = now or datetime.now(UTC)
+    opens_at, closes_at = door_window(event)
+    tz = event["timezone"]
+    return {
+        "open": opens_at <= now <= closes_at,
+        "ended": now > closes_at,
+        "day": timefmt.day(timefmt.local(event["starts_at"], tz)),
+        "time": timefmt.clock(timefmt.local(opens_at, tz)),
+    }
 
 
 def door_window(event: dict[str, Any]) -> tuple[datetime, datetime]:

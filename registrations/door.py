@@ -7,8 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.services import door_window, get_event
-from fairground import timefmt
+from events.services import door_opening, door_window, get_event
 from fairground.errors import Invalid, NotFound
 from fairground.text import check_line
 from registrations.checkin import code_hash, event_id_for
@@ -16,6 +15,7 @@ from registrations.tables import CheckIn, Registration
 from registrations.tickets import public_keys, qr_svg
 
 Row = dict[str, Any]
+opening_of = door_opening  # the door pages' name for it
 QUARTER = timedelta(minutes=15)
 
 
@@ -102,20 +102,6 @@ def _window(event: Row) -> Row:
         "starts_at": event["starts_at"],
         "ends_at": event["ends_at"],
         "timezone": event["timezone"],
-    }
-
-
-def opening_of(event: Row, now: datetime | None = None) -> Row:
-    """For the door pages: whether the door is open now, and the fair's day and
-    doors-open time in its own time zone ("Thursday 22 January 2027", "8am")."""
-    now = now or datetime.now(UTC)
-    opens_at, closes_at = door_window(event)
-    tz = event["timezone"]
-    return {
-        "open": opens_at <= now <= closes_at,
-        "ended": now > closes_at,
-        "day": timefmt.day(timefmt.local(event["starts_at"], tz)),
-        "time": timefmt.clock(timefmt.local(opens_at, tz)),
     }
 
 

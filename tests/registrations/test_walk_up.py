@@ -145,6 +145,12 @@ async def test_before_the_doors_open_no_one_is_registered(client: Any) -> None:
     assert response.status_code == 409
     assert 'id="door-not-open"' in response.text
     assert await Registration.count() == 0
+    for page in ("", "/find"):  # the door's home and the search say it too
+        shown = await client.get(f"/door/events/{event['slug']}{page}")
+        assert 'id="door-not-open"' in shown.text and "doors open" in shown.text
+    opened = await make_open_event()
+    await _door(client, opened)
+    assert 'id="door-not-open"' not in (await client.get(f"/door/events/{opened['slug']}")).text
 
 
 async def test_a_registration_without_an_email_is_found_exported_and_erased(client: Any) -> None:
