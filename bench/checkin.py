@@ -114,7 +114,8 @@ async def _setup(n: int, out: Path, scanners: int = 1) -> None:
     org = await Organisation.insert(Organisation(name="Bench", kind="other")).returning(
         Organisation.id
     )
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    # On now, so that its door admits people (registrations.checkin: the opening window).
+    starts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     fields: dict[str, Any] = {
         "title": "Check-in bench",
         "venue_name": "Library",

@@ -10,15 +10,14 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
-from events import forms, services
+from events import door_staff, forms, services
 from events.guards import door_of_event, is_organiser_of, organiser_of_event
 from events.ics import event_feed
 from events.schemas import EventIn, EventOut, EventPatch
 from events.serialise import event_out
-from fairground.accounts import current_principal, require_roles, user_id_by_email
+from fairground.accounts import current_principal, require_roles
 from fairground.audit import record_audit
-from fairground.db import write_transaction
-from fairground.errors import Forbidden, Invalid, NotFound
+from fairground.errors import Conflict, Forbidden, Invalid, NotFound
 from fairground.settings import get_settings
 from fairground.web import page, principal_of
 
@@ -71,6 +70,29 @@ class PublicEventController(Controller):
         )
 
 
+async def _overview(
+    request: Request[Any, Any, Any],
+    event: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    """The organiser's event page; with errors, the door team form's answers again."""
+    query = request.query_params
+    return page(
+        request,
+        "events/organiser/event.html",
+        status_code=400 if errors else 200,
+        event=event,
+        slots=await services.get_slots(event["id"]),
+        counts=await services.counts(event["id"]),
+        flash=query.get("created") or query.get("saved"),
+        door_flash="invited" if query.get("invited") else "removed" if query.get("removed") else "",
+        door_team=await door_staff.door_team(event["id"]),
+        errors=errors or {},
+        values=values or {},
+    )
+
+
 class OrganiserController(Controller):
     path = "/organiser"
     include_in_schema = False
@@ -109,16 +131,7 @@ class OrganiserController(Controller):
 
     @get("/events/{slug:str}", guards=[organiser_of_event])
     async def overview(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        event = await services.get_event(slug)
-        return page(
-            request,
-            "events/organiser/event.html",
-            event=event,
-            slots=await services.get_slots(event["id"]),
-            counts=await services.counts(event["id"]),
-            flash=request.query_params.get("created") or request.query_params.get("saved"),
-            errors={},
-        )
+        return await _overview(request, await services.get_event(slug))
 
     @get("/events/{slug:str}/edit", guards=[organiser_of_event])
     async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
@@ -152,30 +165,27 @@ class OrganiserController(Controller):
     async def add_door_staff(
         self, request: Request[Any, Any, Any], slug: FromPath[str]
     ) -> Response[Any]:
+        """Invite someone to the door team by email (a link to set a password)."""
         event = await services.get_event(slug)
         form = await request.form()
+        values = {k: str(form.get(k, "")) for k in ("name", "email")}
         try:
-            user_id = await user_id_by_email(str(form.get("email", "")))
-        except NotFound:
-            return page(
-                request,
-                "events/organiser/event.html",
-                status_code=400,
-                event=event,
-                slots=await services.get_slots(event["id"]),
-                counts=await services.counts(event["id"]),
-                flash=None,
-                errors={"email": "There is no door staff account with this email"},
+            await door_staff.invite_door_staff(
+                event, values["name"], values["email"], current_principal(request).id
             )
-        async with write_transaction():
-            await services.assign_door_staff(event["id"], user_id)
-            await record_audit(
-                current_principal(request).id,
-                "door_staff_assigned",
-                ("event", slug),
-                user_id=user_id,
-            )
-        return Redirect(f"/organiser/events/{slug}?saved=1")
+        except (Invalid, Conflict) as exc:
+            errors = exc.fields or {"email": exc.detail}
+            return await _overview(request, event, errors=errors, values=values)
+        return Redirect(f"/organiser/events/{slug}?invited=1#door-team", status_code=303)
+
+    @post("/events/{slug:str}/door-staff/{user_id:int}/remove", guards=[organiser_of_event])
+    async def remove_door_staff(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], user_id: FromPath[int]
+    ) -> Redirect:
+        """Take someone off the door team: their access to this event ends at once."""
+        event = await services.get_event(slug)
+        await door_staff.remove_door_staff(event, user_id, current_principal(request).id)
+        return Redirect(f"/organiser/events/{slug}?removed=1#door-team", status_code=303)
 
     def _form(
         self,
@@ -216,6 +226,7 @@ class DoorController(Controller):
         return page(
             request,
             "events/door/event.html",
+            opening=services.door_opening(event),
             event=event,
             counts=await services.counts(event["id"]),
         )

@@ -90,6 +90,19 @@ def _whole_number(raw: str, name: str, label: str, errors: dict[str, str]) -> in
     return int(raw)
 
 
+def _door_opens(raw: str, errors: dict[str, str]) -> int | None:
+    """Minutes before the start; empty is the default (2 hours)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not ID_TEXT.fullmatch(raw) or int(raw) > 1440:
+        errors["door_opens_minutes"] = (
+            "Enter how many minutes before the start the doors open, from 0 to 1,440"
+        )
+        return None
+    return int(raw)
+
+
 def parse_event_form(form: FormMultiDict, tz: str) -> dict[str, Any]:
     """Fields for create_event/update_event; Invalid names every bad field."""
     errors: dict[str, str] = {}
@@ -103,6 +116,7 @@ def parse_event_form(form: FormMultiDict, tz: str) -> dict[str, Any]:
     fields["capacity"] = _whole_number(
         str(form.get("capacity", "")).strip(), "capacity", "capacity", errors
     )
+    fields["door_opens_minutes"] = _door_opens(str(form.get("door_opens_minutes", "")), errors)
     fields["slots"] = _slots(form, tz, errors)
     fields["status"] = str(form.get("status", "draft"))
     if not fields["title"]:
@@ -123,6 +137,7 @@ def form_values(
     zone = ZoneInfo(tz)
     values = {name: event.get(name) or "" for name in TEXT_FIELDS}
     values["capacity"] = str(event["capacity"])
+    values["door_opens_minutes"] = str(event["door_opens_minutes"])
     for name in TIME_FIELDS:
         moment = event.get(name)
         values[name] = moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if moment else ""

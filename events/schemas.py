@@ -14,6 +14,8 @@ ShortText = Annotated[str, Meta(max_length=200)]
 LongText = Annotated[str, Meta(max_length=5000)]
 Capacity = Annotated[int, Meta(ge=1, le=100_000)]
 Status = Literal["draft", "published", "closed", "cancelled"]
+# How long before the start the door admits people (events.services.door_window).
+DoorOpens = Annotated[int, Meta(ge=0, le=1440)]
 
 
 class VenueIn(Struct, forbid_unknown_fields=True):
@@ -43,6 +45,7 @@ class EventIn(Struct, forbid_unknown_fields=True):
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     status: Literal["draft", "published"] = "draft"
+    door_opens_minutes: DoorOpens = 120
 
 
 class EventPatch(Struct, forbid_unknown_fields=True):
@@ -57,6 +60,7 @@ class EventPatch(Struct, forbid_unknown_fields=True):
     registration_opens_at: AwareDatetime | UnsetType | None = UNSET
     registration_closes_at: AwareDatetime | UnsetType | None = UNSET
     status: Status | UnsetType = UNSET
+    door_opens_minutes: DoorOpens | UnsetType = UNSET
 
 
 class VenueOut(Struct):
@@ -103,3 +107,4 @@ class EventOut(Struct):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     links: LinksOut
+    door_opens_minutes: int = 120

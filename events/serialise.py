@@ -46,6 +46,7 @@ async def event_out(event: dict[str, Any]) -> EventOut:
         ],
         registration_opens_at=event["registration_opens_at"],
         registration_closes_at=event["registration_closes_at"],
+        door_opens_minutes=event["door_opens_minutes"],
         links=LinksOut(
             page=f"/events/{slug}", ics=f"/events/{slug}.ics", register=f"/events/{slug}/register"
         ),

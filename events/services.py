@@ -12,11 +12,12 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.tables import DoorAssignment, Event, Slot
+from fairground import timefmt
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.tables import Organisation
@@ -39,6 +40,9 @@ RESCHEDULING_FIELDS = (
     "venue_address",
     "venue_postcode",
 )
+
+DOOR_OPENS_DEFAULT = 120  # minutes before the start (events.tables.Event)
+DOOR_OPENS_MAX = 24 * 60
 
 ChangeHook = Callable[[int, str], Awaitable[None]]
 CHANGE_HOOKS: list[ChangeHook] = []
@@ -139,9 +143,43 @@ def check_event_fields(fields: dict[str, Any]) -> dict[str, Any]:
     except Invalid as exc:
         errors.update(exc.fields)
     _check_times(fields, errors)
+    _check_door_opens(fields, errors)
     if errors:
         raise Invalid("Some fields are not valid", fields=errors)
     return fields
+
+
+def _check_door_opens(fields: dict[str, Any], errors: dict[str, str]) -> None:
+    """Doors open 0 to 24 hours (in whole minutes) before the start."""
+    value = fields.get("door_opens_minutes", DOOR_OPENS_DEFAULT)
+    if value is None:
+        fields["door_opens_minutes"] = DOOR_OPENS_DEFAULT
+    elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DOOR_OPENS_MAX:
+        errors["door_opens_minutes"] = (
+            f"Enter how many minutes before the start the doors open, from 0 to {DOOR_OPENS_MAX:,}"
+        )
+
+
+def door_opening(event: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """For the door pages: whether the door is open now, and the fair's day and
+    doors-open time in its own time zone ("Thursday 22 January 2027", "8am")."""
+    now = now or datetime.now(UTC)
+    opens_at, closes_at = door_window(event)
+    tz = event["timezone"]
+    return {
+        "open": opens_at <= now <= closes_at,
+        "ended": now > closes_at,
+        "day": timefmt.day(timefmt.local(event["starts_at"], tz)),
+        "time": timefmt.clock(timefmt.local(opens_at, tz)),
+    }
+
+
+def door_window(event: dict[str, Any]) -> tuple[datetime, datetime]:
+    """When the door admits people: from door_opens_minutes before the start (2 hours
+    unless the organiser changed it) to the end."""
+    minutes = event.get("door_opens_minutes")
+    margin = timedelta(minutes=DOOR_OPENS_DEFAULT if minutes is None else int(minutes))
+    return event["starts_at"] - margin, event["ends_at"]
 
 
 async def _unique_slug(base: str) -> str:
@@ -165,6 +203,7 @@ _EVENT_COLUMNS = (
     "capacity",
     "registration_opens_at",
     "registration_closes_at",
+    "door_opens_minutes",
 )
 
 

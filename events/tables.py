@@ -33,6 +33,8 @@ class Event(Table):
     sequence = Integer(default=0)
     retention_days = Integer(default=180)
     access_notice_days = Integer(default=10)
+    # The door admits from this many minutes before the start until the end.
+    door_opens_minutes = Integer(default=120)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from asyncpg.exceptions import UniqueViolationError
 from cachetools import TTLCache
 
-from events.services import get_event
-from events.tables import Slot
+from events.services import door_window, get_event
+from events.tables import Event, Slot
 from fairground import timefmt
 from fairground.db import write_transaction
 from fairground.errors import NotFound
@@ -26,7 +27,15 @@ from registrations.tables import CheckIn, Registration
 from registrations.tickets import verify_ticket
 
 Row = dict[str, Any]
-VERDICTS = ("ok", "already_checked_in", "invalid", "wrong_event", "cancelled", "waitlisted")
+VERDICTS = (
+    "ok",
+    "already_checked_in",
+    "invalid",
+    "wrong_event",
+    "cancelled",
+    "waitlisted",
+    "not_open",
+)
 _ATTENDEE_COLUMNS = (
     Registration.id,
     Registration.name,
@@ -66,6 +75,34 @@ async def event_id_for(slug: str) -> int:
     if slug not in _event_ids:
         _event_ids[slug] = int((await get_event(slug))["id"])
     return _event_ids[slug]
+
+
+async def _window(event_id: int) -> Row:
+    """The event's times and its opening margin, read on every scan: an organiser's
+    change to the margin applies to the next scan."""
+    row = (
+        await Event.select(Event.starts_at, Event.ends_at, Event.timezone, Event.door_opens_minutes)
+        .where(Event.id == event_id)
+        .first()
+    )
+    assert row is not None  # the id came from the slug a moment ago
+    return row
+
+
+def _not_open(event: Row, at: datetime) -> Row | None:
+    """The `not_open` verdict when `at` is outside the event's opening window, else None."""
+    opens_at, closes_at = door_window(event)
+    if opens_at <= at <= closes_at:
+        return None
+    return {
+        "result": "not_open",
+        "event": {
+            "starts_at": event["starts_at"],
+            "ends_at": event["ends_at"],
+            "opens_at": opens_at,
+            "timezone": event["timezone"],
+        },
+    }
 
 
 def _slot_text(row: Row) -> str | None:
@@ -212,13 +249,15 @@ async def _log(
             received_at=now,
             synced=scan.scanned_at is not None,
             duplicate=scan.scanned_at is not None and verdict["result"] == "already_checked_in",
-            response=_jsonable(verdict),
+            response=verdict,
         )
     )
 
 
 def _jsonable(verdict: Row) -> Row:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in verdict.items()}
+    """The verdict as JSON types, as the API writes it (times in UTC with "Z"): what
+    is logged is what was answered, so a retried scan gets the same bytes."""
+    return dict(msgspec.to_builtins(verdict))
 
 
 async def _decide(event_id: int, scan: Scan, now: datetime) -> tuple[Row, int | None]:
@@ -232,6 +271,10 @@ async def _decide(event_id: int, scan: Scan, now: datetime) -> tuple[Row, int | 
             return verdict, None
         verdict["attendee"] = {"name": row["name"], "reference": row["reference"]}
         return verdict, claims.registration_id
+    closed = _not_open(await _window(event_id), scan.scanned_at or now)
+    if closed is not None:
+        known = await Registration.exists().where(Registration.id == claims.registration_id)
+        return closed, claims.registration_id if known else None
     code = scan.code.strip()
     verdict = await _verdict(event_id, claims.registration_id, scan, code, now)
     # An invalid answer may be for a registration that does not exist: the log's
@@ -254,13 +297,16 @@ async def check_in(scan: Scan) -> Row:
     """Answer a scan with a verdict (never an exception for a bad code) and log it.
 
     Exactly one scan of a ticket is ever "ok"; the same client_id twice has one
-    effect and gets the same answer."""
+    effect and gets the same answer (byte for byte: the verdict is made JSON once).
+    Outside the event's opening window (events.services.door_window, judged at the
+    scan's own time) a ticket of this event is answered "not_open", admitting no one."""
     event_id = await event_id_for(scan.event)
     now = datetime.now(UTC)
     scan = replace(scan, scanned_at=trusted_scan_time(scan.scanned_at, now))
     try:
         async with write_transaction():
             verdict, registration_id = await _decide(event_id, scan, now)
+            verdict = _jsonable(verdict)
             await _log(event_id, registration_id, scan, verdict, now)
     except UNIQUE_ERRORS:
         # A client_id seen before: the log's unique index refuses the second row and
@@ -274,14 +320,20 @@ async def check_in(scan: Scan) -> Row:
 
 
 async def check_in_by_id(event_slug: str, registration_id: int, scan: Scan) -> Row:
-    """Manual check-in from the attendee search: the same rules, without a code."""
+    """Manual check-in from the attendee search: the same rules, without a code
+    (the opening window included)."""
     event_id = await event_id_for(event_slug)
     now = datetime.now(UTC)
     try:
         async with write_transaction():
-            verdict = await _verdict(event_id, registration_id, scan, None, now)
+            verdict = _not_open(await _window(event_id), now) or await _verdict(
+                event_id, registration_id, scan, None, now
+            )
             if verdict["result"] == "wrong_event" or verdict["result"] == "invalid":
                 raise NotFound("No such attendee at this event", code="attendee_not_found")
+            if verdict["result"] == "not_open" and not await _belongs(registration_id, event_id):
+                raise NotFound("No such attendee at this event", code="attendee_not_found")
+            verdict = _jsonable(verdict)
             await _log(event_id, registration_id, scan, verdict, now)
     except UNIQUE_ERRORS:
         earlier = await _replay(scan.client_id)  # a retry: see check_in
@@ -289,6 +341,12 @@ async def check_in_by_id(event_slug: str, registration_id: int, scan: Scan) -> R
             raise
         return earlier
     return verdict
+
+
+async def _belongs(registration_id: int, event_id: int) -> bool:
+    return await Registration.exists().where(
+        (Registration.id == registration_id) & (Registration.event == event_id)
+    )
 
 
 async def undo_check_in(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from cachetools import TTLCache
 from litestar import Controller, Request, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.exceptions import PermissionDeniedException
@@ -58,20 +57,11 @@ def channel_for(event_id: int) -> str:
     return f"checkins-{event_id}"
 
 
-# (credential, event) → event id, for a few seconds: the door check is the same for
-# every scan from one device. Keyed by the credential (random), not the user id.
-_allowed: TTLCache[tuple[str, str], int] = TTLCache(maxsize=4096, ttl=10)
-
-
 async def _may_scan(request: Request[Any, Any, Any], slug: str) -> int:
-    """Door staff of the event in the body (or its organisers); returns the event id."""
-    key = (str(request.auth), slug)
-    if request.auth and key in _allowed:
-        return _allowed[key]
-    event_id = await _check_door(current_principal(request), slug)
-    if request.auth:
-        _allowed[key] = event_id
-    return event_id
+    """Door staff of the event in the body (or its organisers); returns the event id.
+    Checked on every scan, not cached: someone taken off the door team is refused
+    from their next scan, on every device and token."""
+    return await _check_door(current_principal(request), slug)
 
 
 async def _check_door(principal: Principal, slug: str) -> int:

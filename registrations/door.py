@@ -7,13 +7,15 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fairground.errors import Invalid
+from events.services import door_opening, door_window, get_event
+from fairground.errors import Invalid, NotFound
 from fairground.text import check_line
 from registrations.checkin import code_hash, event_id_for
 from registrations.tables import CheckIn, Registration
-from registrations.tickets import public_keys
+from registrations.tickets import public_keys, qr_svg
 
 Row = dict[str, Any]
+opening_of = door_opening  # the door pages' name for it
 QUARTER = timedelta(minutes=15)
 
 
@@ -51,7 +53,8 @@ async def checkin_stats(slug: str) -> Row:
 
 async def offline_bundle(slug: str) -> Row:
     """Everything a scanner needs to answer without the network: the public keys,
-    revoked codes, and per ticket a hash of its code with the name to show."""
+    revoked codes, the opening window, and per ticket a hash of its code with the name
+    to show."""
     event_id = await event_id_for(slug)
     rows = await Registration.select(
         Registration.ticket_code,
@@ -82,11 +85,51 @@ async def offline_bundle(slug: str) -> Row:
     return {
         "event": slug,
         "event_id": event_id,
+        "window": _window(await get_event(slug)),
         "generated_at": datetime.now(UTC).isoformat(),
         "public_keys": public_keys(),
         "revoked": revoked,
         "tickets": tickets,
     }
+
+
+def _window(event: Row) -> Row:
+    """When the door admits people, for a scanner to apply offline as the server does."""
+    opens_at, closes_at = door_window(event)
+    return {
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "starts_at": event["starts_at"],
+        "ends_at": event["ends_at"],
+        "timezone": event["timezone"],
+    }
+
+
+async def walk_up_ticket(slug: str, reference: str) -> Row:
+    """The ticket of a confirmed registration of this event that has no email (a
+    walk-up: the door is the only place they can get it). Others: NotFound, so the
+    door cannot copy the tickets of people who were emailed theirs."""
+    event_id = await event_id_for(slug)
+    row = (
+        await Registration.select(
+            Registration.name,
+            Registration.reference,
+            Registration.ticket_code,
+            Registration.slot.starts_at,
+            Registration.slot.ends_at,
+        )
+        .where(
+            (Registration.event == event_id)
+            & (Registration.reference == reference.strip().upper()[:20])
+            & Registration.email.is_null()
+            & (Registration.status == "confirmed")
+            & Registration.ticket_code.is_not_null()
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound("There is no such ticket at this event", code="ticket_not_found")
+    return {**row, "qr_svg": qr_svg(str(row["ticket_code"])).decode("ascii")}
 
 
 def _slot(row: Row) -> list[str] | None:
@@ -141,7 +184,7 @@ async def reference_of(slug: str, registration_id: int) -> str:
 
 
 def _score(row: Row, needle: str) -> float:
-    fields = [row["name"].lower(), row["email"].lower(), row["reference"].lower()]
+    fields = [row["name"].lower(), (row["email"] or "").lower(), row["reference"].lower()]
     words = [w for f in fields for w in f.replace("@", " ").split()] + fields
     if any(f.startswith(needle) for f in words):
         return 2.0

@@ -59,10 +59,12 @@ def _find_url(slug: str, done: str, ref: str) -> str:
 async def _find_page(
     request: Request[Any, Any, Any], slug: str, query: str, results: list[Row], done: str
 ) -> Template:
+    event = await get_event(slug)
     return page(
         request,
         "registrations/door/find.html",
-        event=await get_event(slug),
+        event=event,
+        opening=door.opening_of(event),
         q=query,
         results=results,
         done=done,
@@ -135,6 +137,20 @@ class DoorPagesController(Controller):
         values = {k: str(form.get(k, "")) for k in ("name", "email", "slot_id", "door")}
         return await _register_walk_up(request, slug, values)
 
+    @get("/events/{slug:str}/tickets/{reference:str}", guards=[door_of_event])
+    async def walk_up_ticket(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], reference: FromPath[str]
+    ) -> Template:
+        """The ticket of someone registered here without an email: shown, and printable."""
+        ticket = await door.walk_up_ticket(slug, reference)
+        return page(
+            request,
+            "registrations/door/ticket.html",
+            event=await get_event(slug),
+            ticket=ticket,
+            done=request.query_params.get("done", ""),
+        )
+
 
 class ServiceWorkerController(Controller):
     """The service worker is served from /door/ so that its scope covers the scanner."""
@@ -172,6 +188,7 @@ async def _walk_up_page(
         "registrations/door/walk_up.html",
         status_code=400 if errors else status_code,
         event=event,
+        opening=door.opening_of(event),
         values=values,
         errors=errors,
         full=tally.confirmed >= event["capacity"],
@@ -185,14 +202,16 @@ async def _walk_up_page(
 async def _register_walk_up(
     request: Request[Any, Any, Any], slug: str, values: dict[str, str]
 ) -> Response[Any]:
-    """Register, then check in at once; a full event says so and registers nobody."""
+    """Register, then check in at once; a full event, or a door not open, says so and
+    registers nobody. Without an email the ticket is shown (and can be printed)."""
     event = await get_event(slug)
-    if (await counts(event["id"])).confirmed >= event["capacity"]:
+    closed = not door.opening_of(event)["open"]
+    if closed or (await counts(event["id"])).confirmed >= event["capacity"]:
         return await _walk_up_page(request, slug, values, {}, status_code=409)
     raw = {"name": values["name"], "email": values["email"], "slot_id": values["slot_id"] or None}
     try:
         door_name = clean_label(values["door"], "door")  # before anything is written
-        data = await validate_registration(event, raw)
+        data = await validate_registration(event, raw, walk_up=True)
         result = await register_attendee(slug, data)
     except Invalid as exc:
         return await _walk_up_page(request, slug, values, exc.fields)
@@ -211,6 +230,9 @@ async def _register_walk_up(
         )
     )
     _announce(request, int(event["id"]), verdict["result"])
+    if data.email is None:
+        ticket_url = f"/door/events/{slug}/tickets/{result.reference}?done=walk_up"
+        return Redirect(ticket_url, status_code=303)
     return Redirect(_find_url(slug, done="walk_up", ref=result.reference), status_code=303)
 
 

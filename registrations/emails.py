@@ -55,7 +55,11 @@ async def _send(
     **extra: Any,
 ) -> int:
     """Queue by intent; the worker builds the message (`_build`) before sending it.
-    The invite's METHOD and SEQUENCE are pinned now, as they are at this change."""
+    The invite's METHOD and SEQUENCE are pinned now, as they are at this change.
+    Someone registered at the door without an email gets nothing (0): their ticket
+    was shown and printed there."""
+    if not registration["email"]:
+        return 0
     params = {
         "registration_id": registration["id"],
         "name": name,
@@ -68,7 +72,7 @@ async def _send(
 
 async def _build(params: dict[str, Any]) -> EmailMessage | None:
     row = await Registration.select().where(Registration.id == params["registration_id"]).first()
-    if row is None:  # erased since: nothing to send
+    if row is None or not row["email"]:  # erased since, or no address: nothing to send
         return None
     registration = {**row, **params["pinned"]}
     event = await Event.select().where(Event.id == row["event"]).first()

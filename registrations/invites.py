@@ -65,7 +65,11 @@ def invite_for(
         description=_description(event, registration),
         url=manage_url(registration["manage_token"]),
         cancelled=is_cancelled(registration, event),
-        attendee=(str(registration["name"]), str(registration["email"])),
+        attendee=(
+            (str(registration["name"]), str(registration["email"]))
+            if registration["email"]
+            else None  # a walk-up registered without an email
+        ),
     )
 
 

@@ -136,7 +136,7 @@ class RegistrationOut(Struct):
     reference: str
     status: str
     name: str
-    email: str
+    email: str | None  # None for a walk-up registered at the door without one
     phone: str
     postcode: str
     home_council: str

@@ -234,11 +234,12 @@ async def register_attendee(
         except UNIQUE_ERRORS:
             # The unique (event, email) index is the duplicate check: no read first,
             # and two tabs submitting at once cannot both get in.
-            existing = await _find(event["id"], data.email)
+            # (No email, as for some walk-ups: NULLs never clash, so it was the reference.)
+            existing = await _find(event["id"], data.email) if data.email else None
             if existing is not None and existing["status"] == "cancelled":
                 return _result(await _reregister(existing, event, data, slot))
             if existing is not None:
-                raise await _already_registered(event, data.email) from None
+                raise await _already_registered(event, existing["email"]) from None
     raise Conflict("Please try again", code="try_again")
 
 

@@ -11,7 +11,8 @@ from fairground.tables import User
 
 
 class Registration(Table):
-    """One attendee at one event. (event, email) is unique (see the migration)."""
+    """One attendee at one event. (event, email) is unique (see the migration);
+    a walk-up without an email has NULL, which the unique index lets repeat."""
 
     id: Serial  # Piccolo adds the primary key; declared for the type checker
 
@@ -20,7 +21,7 @@ class Registration(Table):
     reference = Varchar(length=16, unique=True)
     manage_token = Varchar(length=64, unique=True)
     name = Varchar(length=200)
-    email = Varchar(length=254)
+    email = Varchar(length=254, null=True, default=None)  # none for some walk-ups
     phone = Varchar(length=40, default="")
     postcode = Varchar(length=10, default="")
     home_council = Varchar(length=20, default="")

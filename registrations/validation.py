@@ -40,12 +40,20 @@ MESSAGES = {
     "consent.job_alerts": "Select yes or no for job alerts",
     "equality": "Equality answers must be short pieces of text",
 }
+# At the door the form is filled in by staff about someone else (a walk-up).
+STAFF_MESSAGES = {
+    **MESSAGES,
+    "name": "Enter the attendee's full name",
+    "email_format": "Enter the attendee's email address in the correct format, "
+    "like name@example.com, or leave it empty",
+    "slot_other": "Select an entry time from the list, or no particular slot",
+}
 
 
 @dataclass(frozen=True)
 class RegistrationInput:
     name: str
-    email: str
+    email: str | None  # None only for a walk-up registered at the door without one
     phone: str = ""
     postcode: str = ""
     home_council: str = ""  # council code, "outside", "unsure" or ""
@@ -80,7 +88,7 @@ def _text(raw: dict[str, Any], field: str, errors: dict[str, str]) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
-def _check_name(raw: dict[str, Any], errors: dict[str, str]) -> str:
+def _check_name(raw: dict[str, Any], errors: dict[str, str], messages: dict[str, str]) -> str:
     """Any script, emoji included; up to 200 characters; a line of text as
     fairground.text defines it (no control or text-direction characters)."""
     name = _text(raw, "name", errors)
@@ -88,24 +96,30 @@ def _check_name(raw: dict[str, Any], errors: dict[str, str]) -> str:
         return ""
     name = check_line(name, "name", "Full name", MAX_NAME, errors)
     if not name and "name" not in errors:
-        errors["name"] = MESSAGES["name"]
+        errors["name"] = messages["name"]
     return name
 
 
-def _check_email(raw: dict[str, Any], errors: dict[str, str]) -> str:
+def _check_email(
+    raw: dict[str, Any], errors: dict[str, str], messages: dict[str, str], optional: bool
+) -> str | None:
+    """Required, except for a walk-up at the door: an empty one is then None (NULL,
+    which the unique (event, email) index lets repeat)."""
     email = _text(raw, "email", errors)
     if "email" in errors:
         return ""
     if not email:
-        errors["email"] = MESSAGES["email"]
+        if optional:
+            return None
+        errors["email"] = messages["email"]
         return ""
     try:
         normalised = normalise_email(email)
     except Invalid:
-        errors["email"] = MESSAGES["email_format"]
+        errors["email"] = messages["email_format"]
         return ""
     if len(normalised) > 254:
-        errors["email"] = MESSAGES["email_format"]
+        errors["email"] = messages["email_format"]
     return normalised
 
 
@@ -165,12 +179,16 @@ async def _check_choices(raw: dict[str, Any], errors: dict[str, str]) -> dict[st
     }
 
 
-async def _check_slot(event: Row, raw: dict[str, Any], errors: dict[str, str]) -> int | None:
-    """Required when the event has entry slots; it must be one of this event's."""
+async def _check_slot(
+    event: Row, raw: dict[str, Any], errors: dict[str, str], walk_up: bool
+) -> int | None:
+    """Required when the event has entry slots (they spread arrivals through the day),
+    except for a walk-up, who has already arrived; it must be one of this event's."""
     value = raw.get("slot_id")
     slot_ids = {s["id"] for s in await events.get_slots(event["id"])}
+    messages = STAFF_MESSAGES if walk_up else MESSAGES
     if value in (None, ""):
-        if slot_ids:
+        if slot_ids and not walk_up:
             errors["slot_id"] = MESSAGES["slot_id"]
         return None
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
@@ -178,26 +196,31 @@ async def _check_slot(event: Row, raw: dict[str, Any], errors: dict[str, str]) -
     if not slot_ids:
         errors["slot_id"] = MESSAGES["slot_none"]
     elif isinstance(value, bool) or not isinstance(value, int) or value not in slot_ids:
-        errors["slot_id"] = MESSAGES["slot_other"]
+        errors["slot_id"] = messages["slot_other"]
     return value if isinstance(value, int) and "slot_id" not in errors else None
 
 
-async def validate_registration(event: Row, raw: dict[str, Any]) -> RegistrationInput:
+async def validate_registration(
+    event: Row, raw: dict[str, Any], walk_up: bool = False
+) -> RegistrationInput:
     """Check every field and raise Invalid naming every bad field at once.
 
     `raw` uses the API's field names; `consent` may be nested ({"councils",
     "job_alerts"}) or flat ("consent.councils", "consent.job_alerts"), as a
     form posts it. Strings are trimmed and NFC-normalised; email lower-cased.
+    A `walk_up` (registered by door staff) may have no email and no slot, and
+    its messages speak to the staff member.
     """
     errors: dict[str, str] = {}
-    name = _check_name(raw, errors)
-    email = _check_email(raw, errors)
+    messages = STAFF_MESSAGES if walk_up else MESSAGES
+    name = _check_name(raw, errors, messages)
+    email = _check_email(raw, errors, messages, optional=walk_up)
     phone, postcode = _check_contact(raw, errors)
     choices = await _check_choices(raw, errors)
     access_needs = check_block(
         _text(raw, "access_needs", errors), "access_needs", "Access needs", MAX_ACCESS_NEEDS, errors
     )
-    slot_id = await _check_slot(event, raw, errors)
+    slot_id = await _check_slot(event, raw, errors, walk_up)
     if errors:
         raise Invalid("Some fields are not valid", fields=errors)
     return RegistrationInput(

@@ -49,6 +49,19 @@ def future(days: int = 30, hour: int = 10) -> datetime:
     return base + timedelta(days=days)
 
 
+def happening_now() -> datetime:
+    """A start time for an event that is on now: it began an hour or two ago (so its
+    door, open from 2 hours before the start to the end, admits people) and, with
+    make_event's 5 hours, ends 3 to 4 hours from now. Tests that check people in use
+    it: a check-in happens at the door of an event that is on."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
+async def make_open_event(org: int | None = None, **overrides: Any) -> dict[str, Any]:
+    """An event that is on now (happening_now), its door open."""
+    return await make_event(org, **{"starts_at": happening_now(), **overrides})
+
+
 async def make_event(org: int | None = None, **overrides: Any) -> dict[str, Any]:
     org = org or await make_org()
     starts = overrides.pop("starts_at", future())

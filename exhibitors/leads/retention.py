@@ -88,6 +88,7 @@ async def erase_registrations(ids: list[int]) -> int:
         r["email"]
         for chunk in _chunks(ids)
         for r in await Registration.select(Registration.email).where(Registration.id.is_in(chunk))
+        if r["email"]  # a walk-up without an email was never written to
     ]
     await _cancel_webhooks(ids)
     await _blank_outbox(emails)

@@ -59,7 +59,11 @@ register_builder("leads_follow_up", _build)
 async def _queue_follow_ups(event_id: int) -> int:
     rows = await Registration.select(
         Registration.id, Registration.email, Registration.checked_in_at
-    ).where((Registration.event == event_id) & (Registration.status == "confirmed"))
+    ).where(
+        (Registration.event == event_id)
+        & (Registration.status == "confirmed")
+        & Registration.email.is_not_null()  # a walk-up without an email: no one to ask
+    )
     for row in rows:
         kind = "attended" if row["checked_in_at"] is not None else "missed"
         params = {"registration_id": row["id"], "kind": kind}

@@ -6,3 +6,9 @@ const door = localStorage.getItem("fairground.door") || "";
 for (const input of document.querySelectorAll("input[data-door]")) {
   if (!input.value) input.value = door;
 }
+
+// The walk-up ticket page's print button (templates/registrations/door/ticket.html).
+for (const button of document.querySelectorAll("button[data-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}

@@ -165,6 +165,8 @@ export class OfflineList {
     const claims = await verifyCode(code, this.bundle.public_keys);
     if (!claims) return { verdict: { result: "invalid" }, admit: false };
     if (claims.eventId !== this.bundle.event_id) return { verdict: { result: "wrong_event" }, admit: false };
+    const closed = notOpen(this.bundle.window, new Date());
+    if (closed) return { verdict: closed, admit: false };
     const hash = await codeHash(code);
     if (this.revoked.has(hash)) return { verdict: { result: "cancelled" }, admit: false };
     const ticket = this.byHash.get(hash);
@@ -184,6 +186,15 @@ export class OfflineList {
     const hash = await codeHash(code);
     await store.put("seen", { hash, at: verdict.checked_in_at || new Date().toISOString(), door: verdict.door || "" });
   }
+}
+
+// The server's rule (registrations/checkin.py): the door admits from the bundle's
+// opens_at to its closes_at; outside them, "not_open" with the event's times.
+export function notOpen(window, now) {
+  if (!window) return null; // a bundle from before the window was carried
+  if (new Date(window.opens_at) <= now && now <= new Date(window.closes_at)) return null;
+  const { starts_at, ends_at, opens_at, timezone } = window;
+  return { result: "not_open", event: { starts_at, ends_at, opens_at, timezone } };
 }
 
 function attendeeOf(ticket) {

@@ -54,6 +54,19 @@ function clock(iso) {
   return `${get("hour")}${minute}${get("dayPeriod").toLowerCase().replace(/[^a-z]/g, "")}`;
 }
 
+// "Thursday 22 January 2027", as the pages write a day.
+function dayText(iso) {
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: TIMEZONE, weekday: "long", day: "numeric", month: "long", year: "numeric" }).formatToParts(new Date(iso));
+  const get = (type) => parts.find((p) => p.type === type)?.value || "";
+  return `${get("weekday")} ${get("day")} ${get("month")} ${get("year")}`;
+}
+
+function notOpenText(event) {
+  if (!event) return "";
+  if (new Date(event.ends_at) < new Date()) return t("not_open_ended", { day: dayText(event.starts_at) });
+  return t("not_open_detail", { day: dayText(event.starts_at), time: clock(event.opens_at) });
+}
+
 function slotText(slot) {
   if (!slot) return "";
   return Array.isArray(slot) ? t("span", { start: clock(slot[0]), end: clock(slot[1]) }) : slot;
@@ -192,6 +205,7 @@ const TONE = { ok: "ok", already_checked_in: "warn" };
 
 function detailOf(verdict) {
   if (verdict.result === "ok") return verdict.attendee?.slot ? t("slot", { slot: slotText(verdict.attendee.slot) }) : "";
+  if (verdict.result === "not_open") return notOpenText(verdict.event);
   if (verdict.result !== "already_checked_in") return "";
   if (!verdict.first_checked_in_at) return t("first_unknown");
   const time = clock(verdict.first_checked_in_at);
@@ -307,13 +321,24 @@ function askForDoor() {
   $("scanner-door").focus();
 }
 
+// GOV.UK's error pattern: a summary naming the field, the message by the field,
+// and the field focused (so the phone's keyboard is up to type the door).
+function doorError(show) {
+  const input = $("scanner-door");
+  $("scanner-door-summary").hidden = !show;
+  $("scanner-door-error").hidden = !show;
+  input.closest(".govuk-form-group").classList.toggle("govuk-form-group--error", show);
+  input.classList.toggle("govuk-input--error", show);
+  const ids = ["scanner-door-hint", ...(show ? ["scanner-door-error"] : [])];
+  input.setAttribute("aria-describedby", ids.join(" "));
+  if (show) input.focus();
+}
+
 async function start(event) {
   event.preventDefault();
   const name = $("scanner-door").value.trim().slice(0, 80);
-  if (!name) {
-    $("scanner-door").focus();
-    return;
-  }
+  doorError(!name);
+  if (!name) return;
   localStorage.setItem(doorKey, name);
   localStorage.setItem(holdKey, $("scanner-hold").checked ? "yes" : "no");
   showDoor();
@@ -334,6 +359,7 @@ function wire() {
   $("scanner-door").value = door();
   $("scanner-hold").checked = holdVerdicts();
   $("scanner-setup").addEventListener("submit", start);
+  $("scanner-door-summary-link").addEventListener("click", (e) => { e.preventDefault(); $("scanner-door").focus(); });
   $("scanner-change-door").addEventListener("click", askForDoor);
   $("scanner-verdict").addEventListener("click", hideVerdict);
   document.addEventListener("keydown", (e) => e.key === "Escape" && hideVerdict());

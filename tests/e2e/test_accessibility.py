@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,7 @@ from tests.factories import (
     add_staff,
     council_id,
     future,
+    happening_now,
     make_event,
     make_exhibitor,
     make_org,
@@ -87,6 +89,7 @@ PAGES: dict[str, str] = {
     "/door/events/{slug:str}/find": "door",
     "/door/events/{slug:str}/walk-up": "door",
     "/door/events/{slug:str}/scan": "door",
+    "/door/events/{slug:str}/tickets/{reference:str}": "door",
     # organisers
     "/organiser": "organiser",
     "/organiser/events/new": "organiser",
@@ -378,12 +381,13 @@ async def sign_in(checker: Checker, email: str, lands_on: str) -> None:
 
 async def fair(org: int | None = None, **overrides: Any) -> dict[str, Any]:
     """A published fair with two arrival slots."""
-    start = future()
+    start = overrides.pop("starts_at", future())
+    hour = timedelta(hours=1)
     slots = [
-        {"starts_at": start, "ends_at": start.replace(hour=11), "capacity": 50},
-        {"starts_at": start.replace(hour=11), "ends_at": start.replace(hour=12), "capacity": 50},
+        {"starts_at": start, "ends_at": start + hour, "capacity": 50},
+        {"starts_at": start + hour, "ends_at": start + 2 * hour, "capacity": 50},
     ]
-    return await make_event(org, slots=overrides.pop("slots", slots), **overrides)
+    return await make_event(org, starts_at=start, slots=overrides.pop("slots", slots), **overrides)
 
 
 async def amira(event: dict[str, Any], **overrides: Any) -> Any:
@@ -562,7 +566,7 @@ async def _change_page(checker: Checker, r: str) -> None:
 
 
 async def test_door_pages(checker: Checker) -> None:
-    event = await fair()
+    event = await fair(starts_at=happening_now())  # on now: its door is open
     slug = event["slug"]
     door = await make_user("door")
     await add_door(event["id"], door["id"])
@@ -579,6 +583,8 @@ async def test_door_pages(checker: Checker) -> None:
     ):
         await checker.visit(url)
     await checker.submit("Register and check in", 400, "walk-up, empty")
+    await checker.page.fill("#name", "Sam Walker")
+    await checker.submit("Register and check in", label="walk-up without an email: the ticket")
     await checker.visit(f"/door/events/{slug}/find")
     await checker.page.fill("#q", "amira")
     await checker.submit("Search", label="find an attendee, results")
@@ -590,10 +596,11 @@ async def test_door_pages(checker: Checker) -> None:
 async def test_organiser_pages(checker: Checker) -> None:
     org = await make_org("West Midlands Employers")
     organiser = await make_user("organiser", org=org)
-    event = await fair(org)
+    event = await fair(org, starts_at=happening_now())  # on now: Amira is checked in
     slug = event["slug"]
     ticket = await amira(event)
     await check_in(Scan(code=ticket.ticket_code, event=slug, door="Main entrance"))
+    await add_door(event["id"], (await make_user("door"))["id"])  # the door team, listed
     await make_subscriber()
     await make_stand(event["id"], "A1")
     await make_stand(event["id"], "A2", x=4)

@@ -13,7 +13,7 @@ import pytest
 
 from registrations.tables import CheckIn, Registration
 from tests.e2e.camera import camera_browser, write_camera_video
-from tests.factories import PASSWORD, add_door, make_event, make_user
+from tests.factories import PASSWORD, add_door, make_open_event, make_user
 from tests.registrations.helpers import register
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ async def scanner_page(
 
 
 async def door_setup(access_needs: str = "") -> tuple[dict[str, Any], dict[str, Any], Any]:
-    event = await make_event()
+    event = await make_open_event()
     user = await make_user("door")
     await add_door(event["id"], user["id"])
     ticket = await register(event, name="Amira Khan", access_needs=access_needs)

@@ -12,7 +12,7 @@ from events.services import set_status
 from exhibitors.leads.survey import send_follow_ups
 from exhibitors.leads.tables import LeadDelivery
 from registrations.checkin import Scan, check_in
-from tests.factories import make_event
+from tests.factories import make_open_event
 from tests.leads.helpers import RUGBY, attendee, route_all
 from tests.registrations.helpers import outbox, parts
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_follow_up_survey(phone: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     person = await attendee(event, home_council=RUGBY)
     await check_in(Scan(code=person.ticket_code, event=event["slug"], door="Main"))
     await set_status(event["slug"], "closed")

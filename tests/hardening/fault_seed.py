@@ -26,7 +26,7 @@ async def seed(tickets: int) -> dict[str, Any]:
     from fairground.seed import seed_reference_data
     from registrations.services import RegistrationInput, register_attendee
     from registrations.tables import Registration
-    from tests.factories import add_door, make_event, make_org, make_user, token_for
+    from tests.factories import add_door, make_open_event, make_org, make_user, token_for
 
     with contextlib.redirect_stdout(io.StringIO()):
         result = await run_forwards(app_name="all")
@@ -37,7 +37,7 @@ async def seed(tickets: int) -> dict[str, Any]:
         org = await make_org("Fault test council")
         organiser = await make_user("organiser", org=org)
         door = await make_user("door")
-        event = await make_event(org=org, capacity=tickets)
+        event = await make_open_event(org=org, capacity=tickets)
         await add_door(event["id"], door["id"])
         # One through the service, the rest written in bulk the same way (a
         # registration at a time takes seconds on a busy machine).

@@ -54,6 +54,7 @@ from tests.factories import (
     login,
     make_event,
     make_exhibitor,
+    make_open_event,
     make_org,
     make_user,
     token_for,
@@ -435,10 +436,26 @@ async def _event_status(client: Any) -> Target:
 
 
 async def _door_staff(client: Any) -> Target:
+    """An invitation: a new door account each time (its name is stored)."""
     event, token = await organiser_event(client)
-    door = await make_user("door")
+
+    async def renew(target: Target) -> None:
+        target.base = {**target.base, "email": f"door{next(_n)}@example.org"}
+
+    async def read(response: Any, name: str) -> Any:
+        row = (
+            await User.select(User.name)
+            .where(User.role == "door")
+            .order_by(User.id, ascending=False)
+            .first()
+        )
+        return row[name] if row else None
+
     url = f"/organiser/events/{event['slug']}/door-staff"
-    return Target(url, {"email": door["email"]}, formats=(Format("email"),), csrf=token)
+    base = {"name": "Dev Door", "email": "door@example.org"}
+    return Target(
+        url, base, (Text("name", 200),), (Format("email"),), csrf=token, renew=renew, read=read
+    )
 
 
 async def _login(client: Any) -> Target:
@@ -630,7 +647,7 @@ async def _check(client: Any) -> Target:
 
 
 async def _door_world(client: Any) -> tuple[Json, str]:
-    event = await make_event()
+    event = await make_open_event()
     door, token = await signed_in(client, "door")
     await add_door(event["id"], door["id"])
     return event, token
@@ -1130,6 +1147,7 @@ NO_TEXT: dict[str, str] = {
     "POST /council/{code:str}/webhook/rotate": "a button: no fields",
     "POST /council/{code:str}/webhook/remove": "a button: no fields",
     "POST /council/{code:str}/webhook/sends/{send_id:int}/resend": "a button: no fields",
+    "POST /organiser/events/{slug:str}/door-staff/{user_id:int}/remove": "a button: no fields",
 }
 
 
@@ -1269,7 +1287,7 @@ async def _api_change(client: Any) -> Target:
 
 
 async def _api_door() -> tuple[Json, dict[str, str]]:
-    event = await make_event()
+    event = await make_open_event()
     door = await make_user("door")
     await add_door(event["id"], door["id"])
     return event, bearer(await token_for(door))

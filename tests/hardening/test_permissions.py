@@ -38,6 +38,7 @@ import pytest
 from events.forms import form_values
 from events.services import get_event, get_slots
 from fairground.store import DatabaseStore
+from registrations.services import RegistrationInput, register_attendee
 from tests.exhibitors.helpers import image_bytes
 from tests.factories import add_door, make_event, make_exhibitor, make_user
 from tests.hardening.routes import PUBLIC_ROUTES, app_routes, concrete
@@ -136,6 +137,13 @@ MATRIX: list[Endpoint] = [
     E("POST", f"{EV}/edit", ORGANISERS, "{edit_form}"),
     E("POST", f"{EV}/status", ORGANISERS, {"status": "published"}, fresh=("draft",)),
     E("POST", f"{EV}/door-staff", ORGANISERS, {"email": "{door_email}"}, fresh=("door_user",)),
+    E(
+        "POST",
+        f"{EV}/door-staff/{{user_id:int}}/remove",
+        ORGANISERS,
+        {},
+        fresh=("door_member",),
+    ),
     E("GET", f"{EV}/access-requests", ORGANISERS),
     E(
         "POST",
@@ -208,6 +216,7 @@ MATRIX: list[Endpoint] = [
     E("GET", f"{DOOR_EV}/find", DOOR),
     E("POST", f"{DOOR_EV}/find", DOOR, {"q": "amira"}),
     E("GET", f"{DOOR_EV}/walk-up", DOOR),
+    E("GET", f"{DOOR_EV}/tickets/{{reference:str}}", DOOR, fresh=("walk_up",)),
     E(
         "POST",
         f"{DOOR_EV}/walk-up",
@@ -415,6 +424,13 @@ async def _fresh(world: World, name: str, role: str) -> dict[str, Any]:
         user = await make_user("door")
         await add_door(world.other_event["id"], user["id"])
         return {"door_email": user["email"]}
+    if name == "door_member":  # on this event's door team, to be removed
+        user = await make_user("door")
+        await add_door(event["id"], user["id"])
+        return {"user_id": user["id"]}
+    if name == "walk_up":  # registered at the door without an email
+        walk_up = RegistrationInput(name=f"Walk Up {n}", email=None)
+        return {"reference": (await register_attendee(event["slug"], walk_up)).reference}
     raise AssertionError(name)
 
 
@@ -427,6 +443,8 @@ async def context(world: World, endpoint: Endpoint, role: str) -> dict[str, Any]
         "ticket_code": world.ticket_code,
         "approved_id": world.exhibitor_id,
         "door_email": world.users["door"]["email"],
+        "user_id": world.users["door"]["id"],  # refused roles never reach it
+        "reference": "FG-2222-2222",
         "edit_form": form_values(event, await get_slots(event["id"]), event["timezone"]),
     }
     if role in endpoint.allowed:

@@ -33,6 +33,7 @@ from tests.factories import (
     csrf_from,
     make_event,
     make_exhibitor,
+    make_open_event,
     make_org,
     make_user,
     token_for,
@@ -81,7 +82,7 @@ def leaks(text: str) -> list[str]:
 
 async def _staff() -> dict[str, Any]:
     org = await make_org()
-    event = await make_event(org)
+    event = await make_open_event(org)
     door, organiser = await make_user("door"), await make_user("organiser", org=org)
     await add_door(event["id"], door["id"])
     exhibitor_id = await make_exhibitor(event["id"])

@@ -26,7 +26,15 @@ from exhibitors.leads.services import capture_lead
 from exhibitors.leads.tables import LeadDelivery
 from registrations.tables import Registration
 from registrations.tickets import sign_ticket, verify_ticket
-from tests.factories import add_door, council_id, make_event, make_org, make_user, token_for
+from tests.factories import (
+    add_door,
+    council_id,
+    make_event,
+    make_open_event,
+    make_org,
+    make_user,
+    token_for,
+)
 from tests.leads.helpers import make_stand, route_all
 from tests.registrations.helpers import register
 
@@ -118,7 +126,7 @@ scanned = st.one_of(
 async def test_check_in_api_answers_every_string_with_a_verdict(
     client: Any, code: str, genuine: str | None, door: str
 ) -> None:
-    event = await make_event()
+    event = await make_open_event()
     if genuine is not None:  # this event's own ticket, as a scanner may send it
         n = next(_n)
         person = await register(event, name=f"Scan {n}", email=f"scan{n}@example.org")
@@ -141,7 +149,7 @@ async def test_a_genuine_code_for_a_registration_we_do_not_hold_gets_a_verdict(
     client: Any,
 ) -> None:
     """Found by the property above: such a scan was logged against a missing row (500)."""
-    event, other = await make_event(), await make_event()
+    event, other = await make_open_event(), await make_open_event()
     headers = await _door(event)
     for event_id, expected in ((event["id"], "invalid"), (other["id"], "wrong_event")):
         body = {"code": sign_ticket(987_654, event_id), "event": event["slug"]}

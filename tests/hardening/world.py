@@ -25,7 +25,7 @@ from tests.factories import (
     add_door,
     add_staff,
     council_id,
-    future,
+    happening_now,
     make_event,
     make_exhibitor,
     make_org,
@@ -211,9 +211,11 @@ async def _objects(world: World) -> None:
 
 async def build_world() -> World:
     org, other_org = await make_org(), await make_org()
-    slot = {"starts_at": future(), "ends_at": future() + timedelta(hours=1), "capacity": 50}
-    event = await make_event(org, slots=[slot])
-    other_event = await make_event(other_org)
+    # Both events are on now: the door pages and the scan API check people in.
+    start = happening_now()
+    slot = {"starts_at": start, "ends_at": start + timedelta(hours=1), "capacity": 50}
+    event = await make_event(org, starts_at=start, slots=[slot])
+    other_event = await make_event(other_org, starts_at=start)
     exhibitor_id = await make_exhibitor(event["id"])
     other_exhibitor_id = await make_exhibitor(event["id"])
     far_exhibitor_id = await make_exhibitor(other_event["id"])

@@ -12,13 +12,13 @@ from exhibitors.leads.services import capture_lead
 from exhibitors.leads.tables import CouncilJobFamily, LeadDelivery, RoutingRule
 from fairground.tables import AuditLog
 from registrations.checkin import Scan, check_in
-from tests.factories import login, make_event, make_org, make_user, post_form
+from tests.factories import login, make_event, make_open_event, make_org, make_user, post_form
 from tests.leads.helpers import COVENTRY, RUGBY, attendee, make_stand, recruiter, route_all
 
 
 async def _fair() -> dict[str, Any]:
     org = await make_org()
-    event = await make_event(org)
+    event = await make_open_event(org)
     stand = await make_stand(event)
     consent = {"councils": [RUGBY], "job_alerts": False}
     person = await attendee(event, home_council=RUGBY, consent=consent, interests=["social-care"])

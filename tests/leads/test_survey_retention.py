@@ -18,7 +18,7 @@ from fairground.tables import OutboxMessage
 from registrations.checkin import Scan, check_in
 from registrations.tables import Registration
 from tests.conftest import all_tables
-from tests.factories import make_event
+from tests.factories import make_event, make_open_event
 from tests.leads.helpers import RUGBY, WARWICKSHIRE, attendee, make_stand, route_all
 from tests.registrations.helpers import outbox, parts
 
@@ -27,7 +27,7 @@ PERSONAL = ("Zofia Nowak-Secret", "zofia.secret@example.org", "07700 900999", "C
 
 
 async def _closed_fair() -> dict[str, Any]:
-    event = await make_event()
+    event = await make_open_event()
     came = await attendee(event, 1)
     missed = await attendee(event, 2)
     await check_in(Scan(code=came.ticket_code, event=event["slug"], door="Main"))
@@ -86,7 +86,7 @@ async def _dump() -> str:
 
 
 async def test_retention_leaves_no_personal_data() -> None:
-    event = await make_event()
+    event = await make_open_event()
     stand = await make_stand(event)
     person = await attendee(event, name=PERSONAL[0], email=PERSONAL[1], phone=PERSONAL[2],
                             postcode=PERSONAL[3], access_needs=PERSONAL[4], home_council=RUGBY,

@@ -14,15 +14,15 @@ from registrations.checkin import code_hash
 from registrations.services import cancel_registration
 from registrations.tables import CheckIn, Registration
 from registrations.tickets import sign_ticket
-from tests.factories import add_door, make_event, make_org, make_user, token_for
+from tests.factories import add_door, make_open_event, make_org, make_user, token_for
 from tests.registrations.helpers import register
 
 
 @pytest.fixture
 async def door_world() -> dict[str, Any]:
     org = await make_org()
-    event = await make_event(org, capacity=3)
-    other = await make_event(org)
+    event = await make_open_event(org, capacity=3)
+    other = await make_open_event(org)
     staff = await make_user("door")
     await add_door(event["id"], staff["id"])
     return {

@@ -13,7 +13,15 @@ import pytest
 from fairground.tables import AuditLog
 from registrations.door_pages import chart_bars
 from registrations.tables import CheckIn, Registration
-from tests.factories import add_door, csrf_from, login, make_event, make_org, make_user, token_for
+from tests.factories import (
+    add_door,
+    csrf_from,
+    login,
+    make_open_event,
+    make_org,
+    make_user,
+    token_for,
+)
 from tests.registrations.helpers import register
 from tests.servers import app_in_loop
 
@@ -31,7 +39,7 @@ async def registration(reference: str) -> dict[str, Any]:
 
 
 async def test_door_staff_of_another_event_get_403(client: Any) -> None:
-    event, other = await make_event(), await make_event()
+    event, other = await make_open_event(), await make_open_event()
     await login(client, await door_user(other))
     for path in ("scan", "find", "walk-up"):
         response = await client.get(f"/door/events/{event['slug']}/{path}")
@@ -41,14 +49,14 @@ async def test_door_staff_of_another_event_get_403(client: Any) -> None:
 
 
 async def test_signed_out_is_sent_to_sign_in(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     response = await client.get(f"/door/events/{event['slug']}/scan")
     assert response.status_code in (302, 303)
     assert response.headers["location"].startswith("/login")
 
 
 async def test_scanner_page_allows_wasm_only_there(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     await login(client, await door_user(event))
     scan = await client.get(f"/door/events/{event['slug']}/scan")
     assert scan.status_code == 200
@@ -68,7 +76,7 @@ async def test_service_worker_is_served_for_the_door_scope(client: Any) -> None:
 
 
 async def test_find_check_in_and_undo_through_the_forms(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     ticket = await register(event, name="Amira Khan", access_needs="BSL interpreter")
     user = await door_user(event)
     await login(client, user)
@@ -105,7 +113,7 @@ async def test_find_check_in_and_undo_through_the_forms(client: Any) -> None:
 
 
 async def test_check_in_form_needs_csrf(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     ticket = await register(event)
     await login(client, await door_user(event))
     row = await registration(ticket.reference)
@@ -117,7 +125,7 @@ async def test_check_in_form_needs_csrf(client: Any) -> None:
 
 
 async def test_walk_up_registers_and_checks_in(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     await login(client, await door_user(event))
     url = f"/door/events/{event['slug']}/walk-up"
     form = await client.get(url)
@@ -141,17 +149,19 @@ async def test_walk_up_registers_and_checks_in(client: Any) -> None:
 
 
 async def test_walk_up_errors_name_the_fields(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     await login(client, await door_user(event))
     url = f"/door/events/{event['slug']}/walk-up"
     form = await client.get(url)
-    response = await client.post(url, data={"_csrf_token": csrf_from(form.text), "name": ""})
+    response = await client.post(
+        url, data={"_csrf_token": csrf_from(form.text), "name": "", "email": "nope"}
+    )
     assert response.status_code == 400
     assert 'href="#name"' in response.text and 'href="#email"' in response.text
 
 
 async def test_walk_up_when_full_says_so_and_registers_nobody(client: Any) -> None:
-    event = await make_event(capacity=1)
+    event = await make_open_event(capacity=1)
     await register(event, email="first@example.org")
     await login(client, await door_user(event))
     url = f"/door/events/{event['slug']}/walk-up"
@@ -168,7 +178,7 @@ async def test_walk_up_when_full_says_so_and_registers_nobody(client: Any) -> No
 
 async def test_dashboard_shows_the_numbers(client: Any) -> None:
     org = await make_org()
-    event = await make_event(org)
+    event = await make_open_event(org)
     tickets = [await register(event, email=f"p{n}@example.org") for n in range(3)]
     door = await door_user(event)
     token = await token_for(door)
@@ -227,7 +237,7 @@ async def _next_event(lines: AsyncIterator[str]) -> tuple[str, str]:
 
 async def test_sse_emits_an_event_after_a_check_in(server: str) -> None:
     org = await make_org()
-    event = await make_event(org)
+    event = await make_open_event(org)
     ticket = await register(event)
     organiser = await token_for(await make_user("organiser", org=org))
     door = await token_for(await door_user(event))
@@ -250,7 +260,7 @@ async def test_sse_emits_an_event_after_a_check_in(server: str) -> None:
 
 
 async def test_api_search_by_post_keeps_the_name_out_of_the_url(client: Any) -> None:
-    event = await make_event()
+    event = await make_open_event()
     ticket = await register(event, name="Amira Khan", access_needs="BSL interpreter")
     headers = {"Authorization": f"Bearer {await token_for(await door_user(event))}"}
     base = f"/api/v1/events/{event['slug']}/attendees"
