@@ -211,7 +211,7 @@ async def _already_registered(event: Row, email: str) -> Conflict:
         await _resend(event, row)
     return Conflict(
         "This email address is already registered for this event. "
-        "We send the confirmation to it again, at most once every 10 minutes.",
+        "We have sent the confirmation to it again, unless we already did in the last 10 minutes.",
         code="already_registered",
     )
 
