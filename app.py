@@ -25,7 +25,7 @@ from fairground.channels import ResilientPgChannelsBackend
 from fairground.db import start_engine, stop_engine
 from fairground.sessions import session_config
 from fairground.settings import Settings, SettingsError, get_settings
-from fairground.static import static_cache_headers
+from fairground.static import StaticRevalidation, static_cache_headers
 from fairground.store import DatabaseStore
 from fairground.templating import environment
 from fairground.web import (
@@ -53,6 +53,7 @@ def _routes() -> list[Any]:
         directories=[ROOT / "static"],
         include_in_schema=False,
         send_as_attachment=False,
+        middleware=[StaticRevalidation()],
     )
     return [
         *PLATFORM_ROUTES,

@@ -5,7 +5,9 @@ its bytes>`. A response to that exact address never changes, so it is cached for
 year as `immutable`; a deploy that changes the file changes the address. Anything
 else under /static/ (an old or missing `v`, the addresses our scripts import from
 each other, the scanners' service workers' lists) is `no-cache`: the browser keeps
-it but asks the server (a 304 when it is unchanged) before using it again.
+it but asks the server before using it again. The ETag is the content hash, and
+`StaticRevalidation` answers a matching If-None-Match with a bodiless 304 (Litestar's
+static files answer 200 to it), so asking again costs a round trip, not the file.
 
 The file names stay as they are because the scanners' service workers keep a list
 of them (static/js/*-sw.js) and match requests by path, ignoring the query.
@@ -19,8 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.middleware.base import ASGIMiddleware
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PREFIX = "/static/"
@@ -56,14 +59,43 @@ def _cache_control(scope: Scope) -> str:
     return IMMUTABLE if wanted and wanted == content_hash(relative) else REVALIDATE
 
 
+def _etag(digest: str) -> str:
+    return f'"{digest}"'
+
+
 def static_cache_headers() -> Callable[[Message, Scope], Awaitable[None]]:
-    """A `before_send` hook: Cache-Control on every answer from /static/."""
+    """A `before_send` hook: Cache-Control, and the content hash as ETag, on every
+    answer from /static/."""
 
     async def add_header(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         if not scope["path"].startswith(PREFIX) or message["status"] not in (200, 304):
             return
-        MutableScopeHeaders.from_message(message)["Cache-Control"] = _cache_control(scope)
+        headers = MutableScopeHeaders.from_message(message)
+        headers["Cache-Control"] = _cache_control(scope)
+        digest = content_hash(scope["path"][len(PREFIX) :])
+        if digest:
+            headers["ETag"] = _etag(digest)
 
     return add_header
+
+
+class StaticRevalidation(ASGIMiddleware):
+    """A request for a static file the browser already has (If-None-Match names its
+    content hash) is answered 304 without the file."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        digest = content_hash(scope["path"][len(PREFIX) :])
+        wanted = Headers.from_scope(scope).get("if-none-match", "")
+        tags = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
+        if digest is None or _etag(digest) not in tags:
+            await next_app(scope, receive, send)
+            return
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 304,
+            "headers": [],
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

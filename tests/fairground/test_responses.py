@@ -77,6 +77,21 @@ async def test_a_static_file_under_another_version_is_revalidated(client: Any) -
         assert answer.headers["cache-control"] == "no-cache"
 
 
+async def test_a_static_file_the_browser_has_is_a_304(client: Any) -> None:
+    """Revalidating (no-cache) costs a round trip, not the file: the module scripts
+    import each other, and the scanner its decoder, by plain path."""
+    first = await client.get("/static/build/app.css")
+    assert first.headers["etag"] == f'"{content_hash("build/app.css")}"'
+    again = await client.get(
+        "/static/build/app.css", headers={"if-none-match": first.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["cache-control"] == "no-cache"
+    assert again.headers["etag"] == first.headers["etag"]
+    other = await client.get("/static/build/app.css", headers={"if-none-match": '"0000"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
 async def test_a_static_file_sets_no_cookie(client: Any) -> None:
     for link in ("/static/js/app.js", "/static/js/door-sw.js", "/static/build/app.css"):
         answer = await client.get(link, headers={"accept": "*/*"})
