@@ -10,6 +10,7 @@ export PORT
 # The public address, fixed once for every process of the Procfile: honcho gives each
 # process its own PORT (the worker's is PORT+100), so none may derive it from its own.
 BASE_URL ?= http://localhost:$(PORT)
+export BASE_URL
 
 .PHONY: run serve install build migrate demo test test-sqlite test-sqlite-coverage test-postgres lint audit bench clean
 
@@ -43,7 +44,7 @@ run: demo
 # The same without the set-up (tests/fairground/test_make_run.py starts this).
 serve:
 	@echo "Fairground on $(BASE_URL)/ (Ctrl-C to stop)"
-	BASE_URL="$(BASE_URL)" PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile web worker
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile web worker
 
 lint: install
 	$(BIN)/ruff check .
