@@ -10,7 +10,8 @@ The rules come from the zone database: the clock changes of the years around the
 event's are found by scanning, and each run of years that changes the clocks the same
 way (month, weekday of the month, time, offsets) becomes one observance with its
 RRULE. A change that follows no yearly pattern is an observance of its own, without
-one. A zone without clock changes gets one STANDARD observance.
+one. A zone without clock changes (in the year before the events, at least) gets an
+observance from 1970 with the offset it had then.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _runs(found: list[Change]) -> list[list[Change]]:
     """Changes grouped by rule into runs of consecutive years."""
     runs: list[list[Change]] = []
     for change in found:
-        run = next((r for r in runs if r[-1].rule == change.rule), None)
+        run = next((r for r in reversed(runs) if r[-1].rule == change.rule), None)
         if run is not None and run[-1].local.year == change.local.year - 1:
             run.append(change)
         else:
@@ -118,15 +119,19 @@ def _observance(run: list[Change], open_ended: bool) -> TimezoneStandard | Timez
         rrule: dict[str, object] = {"freq": "YEARLY", "bymonth": first.local.month}
         rrule["byday"] = first.byday
         if not open_ended:
-            rrule["until"] = run[-1].at
+            # In UTC (RFC 5545), a day after the last change: some readers (dateutil,
+            # so vobject) compare it with the change's local time, and a year passes
+            # before the next one it must exclude.
+            rrule["until"] = run[-1].at + timedelta(days=1)
         part.add("rrule", rrule)
     return part
 
 
-def _fixed(zone: ZoneInfo, year: int) -> TimezoneStandard:
-    """A zone that does not change its clocks in these years: one observance."""
+def _fixed(zone: ZoneInfo, year: int) -> TimezoneStandard | TimezoneDaylight:
+    """The offset at the start of the year, from 1970: all a zone that does not change
+    its clocks needs."""
     instant = datetime(year, 1, 1, tzinfo=UTC).astimezone(zone)
-    part = TimezoneStandard()
+    part = TimezoneDaylight() if instant.dst() else TimezoneStandard()
     part.add("dtstart", EPOCH)
     part.add("tzoffsetfrom", instant.utcoffset())
     part.add("tzoffsetto", instant.utcoffset())
@@ -159,7 +164,9 @@ def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
     component = Timezone()
     component.add("tzid", tzid)
     runs = _runs(changes(zone, first_year, last_year))
-    if not runs:
+    if not runs or runs[0][0].local.year > first_year:
+        # Nothing changes the clocks in the year before the events: the offset then
+        # must hold from the start, or an event before the first change has none.
         component.add_component(_fixed(zone, first_year))
     for run in runs:
         # A rule still in force in the range's last year is taken to go on.

@@ -44,9 +44,17 @@ def read_with_icalendar(data: bytes) -> tuple[datetime, datetime]:
     return vevent["DTSTART"].dt, vevent["DTEND"].dt
 
 
+def vobject_read(text: str) -> Any:
+    """One document, as a calendar client reads it. vobject keeps the first VTIMEZONE
+    it saw for each TZID for the rest of the process: forget them first."""
+    vars(vobject.icalendar)["__tzidMap"].clear()
+    vobject.icalendar.registerTzid("UTC", vobject.icalendar.utc)
+    return vobject.readOne(io.StringIO(text))
+
+
 def read_with_vobject(data: bytes) -> tuple[datetime, datetime]:
     """vobject builds the zone from the embedded VTIMEZONE, not from its name."""
-    calendar = vobject.readOne(io.StringIO(data.decode("utf-8")))
+    calendar = vobject_read(data.decode("utf-8"))
     vevent = calendar.vevent
     assert not isinstance(vevent.dtstart.value.tzinfo, ZoneInfo)  # its own, from VTIMEZONE
     return vevent.dtstart.value, vevent.dtend.value
@@ -112,7 +120,7 @@ def test_vobject_reads_every_hour_of_the_years_around_as_the_zone_database(tzid:
     included) the offset the zone database gives it."""
     zone = ZoneInfo(tzid)
     text = vtimezone_ical(tzid, [2027]).decode()
-    calendar = vobject.readOne(
+    calendar = vobject_read(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
         + text
         + f"BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20270101T000000Z\r\n"
@@ -134,3 +142,28 @@ def test_the_changes_found_are_the_zone_database_s() -> None:
         datetime(2027, 10, 31, 1, tzinfo=UTC),
     ]
     assert [c.name for c in found] == ["BST", "GMT"]
+
+
+def test_a_zone_that_stopped_changing_its_clocks() -> None:
+    """Europe/Moscow (no changes since 2011): one observance from 1970. Europe/Istanbul
+    stayed on summer time from March 2016: its rules end there (UNTIL), and vobject,
+    which compares UNTIL with local times, still sees the last change."""
+    moscow = vtimezone_ical("Europe/Moscow", [2027]).decode()
+    assert moscow.count("BEGIN:STANDARD") == 1 and "TZOFFSETTO:+0300" in moscow
+    assert "UNTIL=" in vtimezone_ical("Europe/Istanbul", [2016]).decode()
+    for tzid, year, month in (
+        ("Europe/Istanbul", 2016, 1),
+        ("Europe/Istanbul", 2016, 6),
+        ("Europe/Istanbul", 2017, 1),
+        ("Europe/Moscow", 2027, 6),
+    ):
+        data = vtimezone_ical(tzid, [year]).decode()
+        calendar = vobject_read(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+            + data
+            + f"BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20270101T000000Z\r\n"
+            f"DTSTART;TZID={tzid}:{year}{month:02d}15T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        start = calendar.vevent.dtstart.value
+        expected = datetime(year, month, 15, 10, tzinfo=ZoneInfo(tzid))
+        assert start.astimezone(UTC) == expected.astimezone(UTC), (tzid, year, month)
