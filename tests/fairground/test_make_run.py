@@ -41,20 +41,11 @@ EXTERNAL = ("calendar.google.com", "outlook.live.com", "www.openstreetmap.org")
 NOT_YET = re.compile(r"/r/[^/]+/(change|edit|details)$")
 
 
-def _free_pair() -> int:
-    """A port p with p+100 free too (honcho hands the worker p+100)."""
-    for _ in range(50):
-        port = free_port()
-        if port + 100 < 65536:
-            return port
-    raise RuntimeError("no free port")
-
-
 @pytest.fixture
 async def honcho(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     """`make serve` with PORT chosen here and BASE_URL left to the Makefile; yields
     the web's address on loopback and the processes' VAR_DIR."""
-    port, var_dir = _free_pair(), tmp_path / "var"
+    port, var_dir = free_port(), tmp_path / "var"  # the worker's PORT+100 is never bound
     env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "MAKEFLAGS", "MFLAGS")}
     env.update(
         PORT=str(port),
