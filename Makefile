@@ -7,8 +7,12 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 PORT ?= 8000
 export PORT
+# The public address, fixed once for every process of the Procfile: honcho gives each
+# process its own PORT (the worker's is PORT+100), so none may derive it from its own.
+BASE_URL ?= http://localhost:$(PORT)
+export BASE_URL
 
-.PHONY: run install build migrate demo test test-sqlite test-sqlite-coverage test-postgres lint audit bench clean
+.PHONY: run serve install build migrate demo test test-sqlite test-sqlite-coverage test-postgres lint audit bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +39,12 @@ demo: migrate
 
 # The Procfile's web and worker side by side (honcho), after release and the demo.
 run: demo
-	@echo "Fairground on http://localhost:$(PORT)/ (Ctrl-C to stop)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile web worker
+	@$(MAKE) --no-print-directory serve
+
+# The same without the set-up (tests/fairground/test_make_run.py starts this).
+serve:
+	@echo "Fairground on $(BASE_URL)/ (Ctrl-C to stop)"
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile web worker
 
 lint: install
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -24,6 +25,7 @@ from fairground.channels import ResilientPgChannelsBackend
 from fairground.db import start_engine, stop_engine
 from fairground.sessions import session_config
 from fairground.settings import Settings, SettingsError, get_settings
+from fairground.static import StaticRevalidation, static_cache_headers
 from fairground.store import DatabaseStore
 from fairground.templating import environment
 from fairground.web import (
@@ -51,6 +53,7 @@ def _routes() -> list[Any]:
         directories=[ROOT / "static"],
         include_in_schema=False,
         send_as_attachment=False,
+        middleware=[StaticRevalidation()],
     )
     return [
         *PLATFORM_ROUTES,
@@ -92,10 +95,49 @@ def _channels(settings: Settings) -> ChannelsPlugin:
     return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
 
 
+BEARER = "BearerAuth"
+# Staff operations that check the credential in the handler rather than by a guard
+# (a check-in names its event in the body).
+CHECKED_BY_HANDLER = {("POST", "/api/v1/checkins")}
+
+
+def _openapi() -> OpenAPIConfig:
+    bearer = SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="A staff API token (`fair token create`), sent as `Authorization: Bearer fg_…`",
+    )
+    return OpenAPIConfig(
+        title="Fairground API",
+        version="1.0.0",
+        path="/schema",
+        components=Components(security_schemes={BEARER: bearer}),
+        # The document only: Litestar's HTML viewers load scripts from CDNs and run
+        # inline ones, which our Content-Security-Policy refuses (blank pages).
+        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+    )
+
+
+def _declare_bearer(app: Litestar) -> Litestar:
+    """Every operation behind a guard (or CHECKED_BY_HANDLER) says in the OpenAPI
+    document that it takes the bearer token; public ones say nothing."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            methods: set[str] = getattr(handler, "http_methods", set())
+            checked = any((method, route.path) in CHECKED_BY_HANDLER for method in methods)
+            if handler.resolve_guards() or checked:
+                handler.security = [{BEARER: []}]
+    return app
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     sessions = session_config(settings)
+    return _declare_bearer(_litestar(settings, sessions))
+
+
+def _litestar(settings: Settings, sessions: Any) -> Litestar:
     return Litestar(
         route_handlers=_routes(),
         on_startup=[start_engine],
@@ -106,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sessions.middleware,
             DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),
         ],
-        before_send=[security_headers(hsts=settings.secure_cookies)],
+        before_send=[security_headers(hsts=settings.secure_cookies), static_cache_headers()],
         csrf_config=csrf_config(settings),
         stores={
             "sessions": DatabaseStore("session"),
@@ -116,14 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[_channels(settings)],
-        openapi_config=OpenAPIConfig(
-            title="Fairground API",
-            version="1.0.0",
-            path="/schema",
-            # The document only: Litestar's HTML viewers load scripts from CDNs and run
-            # inline ones, which our Content-Security-Policy refuses (blank pages).
-            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
-        ),
+        openapi_config=_openapi(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         request_max_body_size=settings.max_body_bytes,
         request_class=FairgroundRequest,

@@ -65,7 +65,7 @@ class PublicEventController(Controller):
         event = await _visible_event(request, slug)
         return Response(
             event_feed(event),
-            media_type="text/calendar; charset=utf-8",
+            media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text/*
             headers={"Content-Disposition": f'inline; filename="{slug}.ics"'},
         )
 

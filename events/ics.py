@@ -1,7 +1,9 @@
 """iCalendar documents: the public event feed and, for registrations, invites.
 
 Times carry their zone (DTSTART;TZID=Europe/London) with a VTIMEZONE built
-from the zone database, so calendars show the right time across clock changes.
+from the zone database (events.vtimezone: STANDARD and DAYLIGHT with yearly
+RRULEs, as every client reads them), so calendars show the right time across
+clock changes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
+from events.vtimezone import vtimezone
 from fairground.settings import get_settings
 
 PRODID = "-//Fairground//Careers fairs//EN"
@@ -86,8 +89,21 @@ def calendar(invites: list[Invite], method: str | None = None, name: str | None 
         cal.add("x-wr-calname", name)
     for invite in invites:
         cal.add_component(vevent(invite))
-    cal.add_missing_timezones()
+    # Before the VEVENTs: RFC 5545 allows any order, but clients expect them first.
+    zones = [vtimezone(tzid, years_of(invites, tzid)) for tzid in sorted(cal.get_used_tzids())]
+    cal.subcomponents[:0] = zones
     return cal.to_ical()
+
+
+def years_of(invites: list[Invite], tzid: str) -> set[int]:
+    """The years, on the zone's clock, that the invites in this zone start or end in."""
+    zone = ZoneInfo(tzid)
+    return {
+        moment.astimezone(zone).year
+        for invite in invites
+        if invite.timezone == tzid
+        for moment in (invite.starts_at, invite.ends_at)
+    }
 
 
 def location_of(event: dict[str, object]) -> str:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from fairground.settings import SettingsError, get_settings
+from fairground.settings import SettingsError, check_worker_environment, get_settings
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     from fairground.errors import DomainError
 
     try:
+        if args.command == "worker":
+            check_worker_environment()
         get_settings()  # every setting and writable directory checked before any work
         return _run(args.handler(args))
     except SettingsError as exc:

@@ -22,11 +22,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import textwrap
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,13 +59,41 @@ class Attachment:
     content_id: str | None = None  # set for an inline image in the HTML part
 
 
+class MailPolicy(EmailPolicy):
+    """Python's folding writes an ASCII subject that fits on a line of its own, but not
+    after "Subject: ", as "Subject:" and the subject on the next line; readers (Python's
+    own among them) then see it with a leading space. We fold such a subject at its
+    spaces ourselves."""
+
+    def _plain(self, name: str, value: str) -> bool:
+        return name.lower() == "subject" and value.isascii() and value.isprintable()
+
+    def _wrapped(self, name: str, value: str) -> str:
+        width = self.max_line_length or 78
+        lines = textwrap.wrap(
+            f"{name}: {value}", width=width, subsequent_indent=" ", break_long_words=False
+        )
+        return self.linesep.join(lines) + self.linesep
+
+    def fold(self, name: str, value: str) -> str:
+        return self._wrapped(name, value) if self._plain(name, value) else super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if self._plain(name, value):
+            return self._wrapped(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MAIL_POLICY = MailPolicy()
+
+
 def build_email(
     template: str, to: str, context: dict[str, Any], attachments: tuple[Attachment, ...] = ()
 ) -> EmailMessage:
     """A multipart message with text and HTML parts from templates/email/<template>/."""
     settings = get_settings()
     ctx = {"base_url": settings.base_url, **context}
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = render(f"email/{template}/subject.txt", **ctx).strip()
     message["From"] = settings.mail_from
     message["To"] = to

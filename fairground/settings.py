@@ -195,6 +195,20 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return settings
 
 
+def check_worker_environment(env: dict[str, str] | None = None) -> None:
+    """The worker writes the links in every email and invite, so it must know the public
+    address. It cannot work it out from PORT: honcho (`make run`) gives each process of
+    the Procfile its own (the worker PORT+100), which nothing serves. Without BASE_URL
+    and PORT both fall back to the web's default address."""
+    env = dict(os.environ if env is None else env)
+    if env.get("PORT", "").strip() and not env.get("BASE_URL", "").strip():
+        raise SettingsError(
+            "BASE_URL",
+            "must be set for the worker: the address people reach the web process at "
+            "(e.g. http://localhost:8000); PORT is this process's own port, not the web's",
+        )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()

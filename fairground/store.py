@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from litestar.stores.base import NamespacedStore
@@ -18,6 +20,28 @@ def _expiry(expires_in: int | timedelta | None) -> datetime | None:
         return None
     seconds = expires_in.total_seconds() if isinstance(expires_in, timedelta) else expires_in
     return _now() + timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """At most `limit` uses in any `window`, at least `gap` apart."""
+
+    gap: timedelta
+    window: timedelta
+    limit: int
+
+    def allows(self, uses: list[datetime], now: datetime) -> bool:
+        recent = [used for used in uses if used > now - self.window]
+        if len(recent) >= self.limit:
+            return False
+        return not recent or now - max(recent) >= self.gap
+
+
+def _uses(raw: bytes | None, now: datetime, window: timedelta) -> list[datetime]:
+    if not raw:
+        return []
+    uses = [datetime.fromisoformat(text) for text in json.loads(raw)]
+    return [used for used in uses if used > now - window]
 
 
 class DatabaseStore(NamespacedStore):
@@ -84,3 +108,30 @@ class DatabaseStore(NamespacedStore):
         if row is None or row["expires_at"] is None:
             return None
         return max(0, int((row["expires_at"] - _now()).total_seconds()))
+
+    async def take(self, key: str, allowance: Allowance, now: datetime | None = None) -> bool:
+        """Use the allowance named `key` once, if it allows it now. Shared by every
+        process without a race: the row changes only if no one changed it since it
+        was read (a compare-and-swap on its value), and a lost race counts as used."""
+        now = now or _now()
+        full_key = self._key(key)
+        row = await StoreEntry.select(StoreEntry.value).where(StoreEntry.key == full_key).first()
+        old = bytes(row["value"]) if row is not None else None
+        uses = _uses(old, now, allowance.window)
+        if not allowance.allows(uses, now):
+            return False
+        new = json.dumps([used.isoformat() for used in [*uses, now]]).encode()
+        expires_at = now + allowance.window
+        if old is None:
+            inserted = (
+                await StoreEntry.insert(StoreEntry(key=full_key, value=new, expires_at=expires_at))
+                .on_conflict(target=StoreEntry.key, action="DO NOTHING")
+                .returning(StoreEntry.id)
+            )
+            return bool(inserted)
+        updated = (
+            await StoreEntry.update({StoreEntry.value: new, StoreEntry.expires_at: expires_at})
+            .where((StoreEntry.key == full_key) & (StoreEntry.value == old))
+            .returning(StoreEntry.id)
+        )
+        return bool(updated)

@@ -10,6 +10,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fairground import timefmt
+from fairground.static import static_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -27,6 +28,7 @@ def environment() -> Environment:
     )
     translations = Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["static_url"] = static_url
     env.filters["when"] = timefmt.when
     env.filters["short"] = timefmt.short
     env.filters["day"] = lambda value, tz: timefmt.day(timefmt.local(value, tz))

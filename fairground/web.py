@@ -118,7 +118,8 @@ def csrf_config(settings: Settings) -> CSRFConfig:
         header_name="X-CSRFToken",
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
-        exclude=["^/api/", "^/healthz", "^/schema"],
+        # Static files: no CSRF cookie on a file that is cached for a year (and shared).
+        exclude=["^/api/", "^/healthz", "^/schema", "^/static/"],
     )
 
 
@@ -264,9 +265,11 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     """A `before_send` hook: CSP without unsafe-inline, nosniff, referrer policy,
-    framing refused, HSTS behind TLS. A hook rather than a middleware, because
-    Litestar runs middleware only for a matched route: a 404 for an unknown
-    address, a 405, or the CSRF check's 403 would go out without them. A response
+    framing refused, HSTS over HTTPS only (when the public address is https:// and
+    this request came over TLS, directly or through a proxy's X-Forwarded-Proto: a
+    browser ignores HSTS sent over plain HTTP, RFC 6797 7.2). A hook rather than a
+    middleware, because Litestar runs middleware only for a matched route: a 404 for
+    an unknown address, a 405, or the CSRF check's 403 would go out without them. A response
     may set its own CSP (the scanners, the logos); `frame-ancestors` is then added
     if it has none."""
 
@@ -283,7 +286,7 @@ def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
-        if hsts:
+        if hsts and scope.get("scheme") == "https":
             headers.setdefault("Strict-Transport-Security", HSTS)
 
     return add_headers

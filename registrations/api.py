@@ -164,7 +164,7 @@ class AttendeeFilesController(Controller):
             raise NotFound("There is no calendar invite until you have a place", code="no_invite")
         return Response(
             invites.invite_ics(row, row["event"], row["slot"]),
-            media_type="text/calendar; charset=utf-8",
+            media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text/*
             headers={**PRIVATE, "Content-Disposition": 'attachment; filename="invite.ics"'},
         )
 

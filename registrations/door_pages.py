@@ -162,7 +162,7 @@ class ServiceWorkerController(Controller):
     async def service_worker(self) -> Response[bytes]:
         return Response(
             SERVICE_WORKER.read_bytes(),
-            media_type="text/javascript; charset=utf-8",
+            media_type="text/javascript",  # Litestar adds "; charset=utf-8"
             headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/door/"},
         )
 

@@ -30,6 +30,7 @@ def _context(registration: Row, event: Row, slot: Row | None) -> dict[str, Any]:
         "ends_at": ends_at,
         "tz": event["timezone"],
         "manage_url": invites.manage_url(registration["manage_token"]),
+        "cancel_url": invites.manage_url(registration["manage_token"]) + "/cancel",
         "event_url": invites.event_url(event),
         "qr_cid": QR_CID,
     }

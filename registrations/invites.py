@@ -8,11 +8,10 @@ replaces the earlier copy instead of adding a second event.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from icalendar import Calendar, Timezone
+from icalendar import Calendar
 
 from events.ics import (
     PRODID,
@@ -20,7 +19,9 @@ from events.ics import (
     host,
     location_of,
     vevent,  # the same VEVENT as the public feed
+    years_of,
 )
+from events.vtimezone import vtimezone_ical
 from fairground.settings import get_settings
 
 
@@ -77,20 +78,14 @@ def is_cancelled(registration: dict[str, Any], event: dict[str, Any]) -> bool:
     return registration["status"] != "confirmed" or event["status"] == "cancelled"
 
 
-@lru_cache(maxsize=8)
-def _vtimezone(tzid: str) -> bytes:
-    """The zone's VTIMEZONE, serialised once per process. Building it from the zone
-    database costs ~5 ms, ten times the rest of an invite, and it never changes."""
-    return bytes(Timezone.from_tzid(tzid).to_ical())
-
-
 def invite_ics(
     registration: dict[str, Any], event: dict[str, Any], slot: dict[str, Any] | None
 ) -> bytes:
     """METHOD:REQUEST while the place is confirmed, METHOD:CANCEL once it is not.
 
-    Like events.ics.calendar(), with the VTIMEZONE cached and placed before the
-    VEVENT (RFC 5545 allows components in any order; clients expect it first)."""
+    Like events.ics.calendar(), with the VTIMEZONE (cached per zone and years) placed
+    before the VEVENT (RFC 5545 allows components in any order; clients expect it
+    first)."""
     invite = invite_for(registration, event, slot)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -99,7 +94,10 @@ def invite_ics(
     cal.add("method", "CANCEL" if is_cancelled(registration, event) else "REQUEST")
     cal.add_component(vevent(invite))
     head, marker, tail = bytes(cal.to_ical()).partition(b"BEGIN:VEVENT")
-    return head + _vtimezone(invite.timezone) + marker + tail
+    zones = b"".join(
+        vtimezone_ical(tzid, years_of([invite], tzid)) for tzid in sorted(cal.get_used_tzids())
+    )
+    return head + zones + marker + tail
 
 
 def _utc(value: datetime) -> str:

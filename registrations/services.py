@@ -23,6 +23,7 @@ from events.services import Counts, get_event, registration_open
 from events.tables import Event, Slot
 from fairground.db import write_transaction
 from fairground.errors import Conflict, NotFound
+from fairground.store import Allowance, DatabaseStore
 from registrations import emails, invites
 from registrations.tables import AccessRequest, EqualityResponse, Registration
 from registrations.tickets import sign_ticket
@@ -42,6 +43,17 @@ __all__ = ["MESSAGES", "RegistrationInput", "RegistrationResult", "validate_regi
 # since registrations must not import them.
 ConsentHook = Callable[[int], Awaitable[None]]
 CONSENT_HOOKS: list[ConsentHook] = []
+
+# Registering an address again re-sends its confirmation, but no more often than this:
+# anyone can type anyone's address (issue 11: 60 emails a minute were possible).
+RESEND = Allowance(gap=timedelta(minutes=10), window=timedelta(days=1), limit=5)
+_resends = DatabaseStore("throttle").with_namespace("resend")
+
+
+def now() -> datetime:
+    """The time the re-send allowance is judged at (tests move it)."""
+    return datetime.now(UTC)
+
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U/V pairs to misread
 UNIQUE_ERRORS = (UniqueViolationError, sqlite3.IntegrityError)
@@ -179,10 +191,13 @@ async def _register(
 
 
 async def _resend(event: Row, row: Row) -> None:
-    """The same email again: send what they were sent before (not a second place)."""
+    """The same email again: send what they were sent before (not a second place), at
+    most once every 10 minutes and 5 times a day per registration (RESEND)."""
     if row["status"] == "cancelled":
         return
     async with write_transaction():
+        if not await _resends.take(f"registration:{row['id']}", RESEND, now()):
+            return
         slot = await _slot_row(row["slot"])
         if row["status"] == "confirmed":
             await emails.send_confirmation_email(row, event, slot)
@@ -196,7 +211,7 @@ async def _already_registered(event: Row, email: str) -> Conflict:
         await _resend(event, row)
     return Conflict(
         "This email address is already registered for this event. "
-        "We have sent the confirmation again.",
+        "We have sent the confirmation to it again, unless we already did in the last 10 minutes.",
         code="already_registered",
     )
 

@@ -20,7 +20,7 @@ Slug = Annotated[str, Meta(max_length=80)]
 Short = Annotated[str, Meta(max_length=60)]
 # A delivery id to page after (query parameters take Litestar's constraints, not msgspec's).
 After = Annotated[int, QueryParameter(ge=0, le=2**31 - 1)]
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text/*
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -39,17 +39,20 @@ function cacheable(request) {
 
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
+  // One copy per path: pages link static files as /static/…?v=<hash of the file>
+  // (fairground/static.py), and the copy kept must be the newest, whatever its ?v=.
+  const key = new URL(request.url).pathname;
   try {
     const response = await Promise.race([
       fetch(request),
       new Promise((_, reject) => setTimeout(() => reject(new Error("slow network")), NETWORK_TIMEOUT_MS)),
     ]);
-    if (response.ok) cache.put(request, response.clone());
+    if (response.ok) cache.put(key, response.clone());
     // A 5xx (the database restarting) is no page to scan with: the kept copy is.
-    if (response.status >= 500) return (await cache.match(request, { ignoreSearch: true })) || response;
+    if (response.status >= 500) return (await cache.match(key)) || response;
     return response;
   } catch (error) {
-    const cached = await cache.match(request, { ignoreSearch: true });
+    const cached = await cache.match(key);
     if (cached) return cached;
     throw error;
   }

@@ -107,3 +107,37 @@ def test_bad_setting_stops_start_up_with_the_name(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_worker_never_takes_the_public_address_from_its_own_port(tmp_path: Path) -> None:
+    """Honcho gives the worker PORT+100; links built from it would point at nothing."""
+    from fairground.settings import check_worker_environment
+
+    with pytest.raises(SettingsError) as caught:
+        check_worker_environment(env(tmp_path, PORT="8100"))
+    assert caught.value.variable == "BASE_URL"
+    check_worker_environment(env(tmp_path, PORT="8100", BASE_URL="http://localhost:8000"))
+    check_worker_environment(env(tmp_path))  # no PORT: the web's default address
+
+
+def test_fair_worker_without_base_url_under_honcho_stops_naming_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-m", "fairground.cli", "worker", "--once"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "VAR_DIR": str(tmp_path / "var"),
+            "PORT": "8100",
+            "PYTHONPATH": str(root),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
+    assert result.returncode == 2
+    assert "BASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

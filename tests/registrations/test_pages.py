@@ -318,7 +318,7 @@ async def test_already_registered_reveals_nothing(client: Any) -> None:
     token = await _through_check(client, event["slug"], name="Someone Pretending")
     response = await _post(client, f"/events/{event['slug']}/register/check", {}, token)
     assert response.status_code == 409
-    assert "We have sent the confirmation email again to amira@example.org" in response.text
+    assert "We have sent the confirmation email to amira@example.org again" in response.text
     assert reference not in response.text and first not in response.text
     assert await OutboxMessage.count() == before + 1
     assert await Registration.count() == 1
