@@ -268,7 +268,7 @@ async def validate_changes(event: Row, raw: dict[str, Any]) -> dict[str, Any]:
         label = "Access needs"
         values["access_needs"] = check_block(text, "access_needs", label, MAX_ACCESS_NEEDS, errors)
     if "slot_id" in raw:
-        values["slot"] = await _check_slot(event, raw, errors)
+        values["slot"] = await _check_slot(event, raw, errors, walk_up=False)
     if errors:
         raise Invalid("Some fields are not valid", fields=errors)
     return values
