@@ -36,9 +36,6 @@ VENV = Path(sys.executable).parent.parent
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
 # Elsewhere on the web, not ours to follow (add-to-calendar helpers, maps).
 EXTERNAL = ("calendar.google.com", "outlook.live.com", "www.openstreetmap.org")
-# The attendee's "change your details" page lands with another part of issue 11; until
-# then its link may answer 404, and only that one.
-NOT_YET = re.compile(r"/r/[^/]+/(change|edit|details)$")
 
 
 @pytest.fixture
@@ -158,8 +155,7 @@ async def test_every_link_the_worker_sends_answers_under_make_run(
         assert not wrong, f"links that do not point at the web ({base_url}): {wrong}"
         for link in sorted(ours):
             status = (await http.get(link)).status_code
-            allowed = {200, 404} if NOT_YET.search(urlsplit(link).path) else {200}
-            assert status in allowed, f"{link} answered {status}"
+            assert status == 200, f"{link} answered {status}"
     manage = f"{base_url}/r/{token}"
-    assert {manage, f"{manage}/cancel"} <= links, links
+    assert {manage, f"{manage}/cancel", f"{manage}/change"} <= links, links
     assert manage in invite_links, invite_links
