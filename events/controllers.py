@@ -117,6 +117,7 @@ class OrganiserController(Controller):
             slots=await services.get_slots(event["id"]),
             counts=await services.counts(event["id"]),
             flash=request.query_params.get("created") or request.query_params.get("saved"),
+            notified=_pop_notified(request, slug),
             errors={},
         )
 
@@ -134,10 +135,13 @@ class OrganiserController(Controller):
             fields = forms.parse_event_form(form, event["timezone"])
             fields.pop("slug", None)
             fields.pop("status", None)
-            await services.update_event(slug, fields)
+            rescheduled = await services.update_event(slug, fields)
         except Invalid as exc:
             return self._form(request, event, forms.values_from_form(form), forms.form_errors(exc))
         await record_audit(current_principal(request).id, "event_updated", ("event", slug))
+        if rescheduled:  # every confirmed attendee gets the updated invite
+            confirmed = (await services.counts(event["id"])).confirmed
+            request.set_session({**request.session, "notified": [slug, confirmed]})
         return Redirect(f"/organiser/events/{slug}?saved=1")
 
     @post("/events/{slug:str}/status", guards=[organiser_of_event])
@@ -219,6 +223,16 @@ class DoorController(Controller):
             event=event,
             counts=await services.counts(event["id"]),
         )
+
+
+def _pop_notified(request: Request[Any, Any, Any], slug: str) -> int | None:
+    """How many attendees the last edit sent an updated invite to, shown once."""
+    session = dict(request.session) if request.session else {}
+    notified = session.pop("notified", None)
+    if notified is None:
+        return None
+    request.set_session(session)
+    return int(notified[1]) if notified[0] == slug else None
 
 
 def _tz() -> str:

@@ -145,3 +145,44 @@ async def test_cancelled_event_feed_says_cancelled(client: Any) -> None:
     await set_status(event["slug"], "cancelled")
     cal = Calendar.from_ical((await client.get(f"/events/{event['slug']}.ics")).content)
     assert str(cal.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+async def _form_of(event: dict[str, Any]) -> dict[str, Any]:
+    from events.forms import form_values
+
+    return dict(form_values(event, [], event["timezone"]))
+
+
+async def test_an_edit_that_notifies_says_how_many_will_get_the_invite(client: Any) -> None:
+    from tests.registrations.helpers import register
+
+    org = await make_org()
+    await login(client, await make_user("organiser", org=org))
+    event = await make_event(org)
+    for n in (1, 2):
+        await register(event, email=f"person{n}@example.org", name=f"Person {n}")
+    form, url = await _form_of(event), f"/organiser/events/{event['slug']}/edit"
+    retitled = await post_form(client, url, {**form, "title": "New title"})
+    page = await client.get(retitled.headers["location"])
+    assert "Your changes have been saved" in page.text
+    assert "calendar invite" not in page.text  # a new title alone sends nothing
+    moved = await post_form(client, url, {**form, "venue_name": "Coventry Cathedral"})
+    page = await client.get(moved.headers["location"])
+    assert "2 attendees will get an updated calendar invite." in page.text
+    again = await client.get(moved.headers["location"])
+    assert "calendar invite" not in again.text  # said once
+
+
+async def test_one_attendee_is_one_attendee(client: Any) -> None:
+    from tests.registrations.helpers import register
+
+    org = await make_org()
+    await login(client, await make_user("organiser", org=org))
+    event = await make_event(org)
+    await register(event)
+    form = await _form_of(event)
+    moved = await post_form(
+        client, f"/organiser/events/{event['slug']}/edit", {**form, "venue_name": "Elsewhere"}
+    )
+    page = await client.get(moved.headers["location"])
+    assert "1 attendee will get an updated calendar invite." in page.text
