@@ -20,6 +20,7 @@ from events.tables import DoorAssignment, Event, Slot
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.tables import Organisation
+from fairground.templating import ngettext
 from fairground.text import check_block, check_line
 
 STATUSES = ("draft", "published", "closed", "cancelled")
@@ -198,7 +199,11 @@ async def create_event(organisation_id: int, fields: dict[str, Any]) -> str:
 def _slot_moved(before: dict[str, Any], slot: dict[str, Any]) -> bool:
     """Whether people booked into a slot now have a different time to come."""
     if slot["capacity"] < before["confirmed_count"]:
-        message = f"{before['confirmed_count']} places in this slot are already taken"
+        message = ngettext(
+            "%(num)d place in this slot is already taken",
+            "%(num)d places in this slot are already taken",
+            before["confirmed_count"],
+        )
         raise Invalid(message, fields={"slots.capacity": message})
     changed = (slot["starts_at"], slot["ends_at"]) != (before["starts_at"], before["ends_at"])
     return changed and before["confirmed_count"] > 0
@@ -275,7 +280,13 @@ async def update_event(slug: str, changes: dict[str, Any]) -> bool:
         if "capacity" in changes and changes["capacity"] < before["confirmed_count"]:
             raise Invalid(
                 "Capacity cannot be less than the places already taken",
-                fields={"capacity": f"{before['confirmed_count']} places are already taken"},
+                fields={
+                    "capacity": ngettext(
+                        "%(num)d place is already taken",
+                        "%(num)d places are already taken",
+                        before["confirmed_count"],
+                    )
+                },
             )
         rescheduled = _is_rescheduled(before, merged)
         values: dict[Any, Any] = {getattr(Event, k): merged[k] for k in _EVENT_COLUMNS}

@@ -17,6 +17,17 @@ TRANSLATIONS = ROOT / "translations"
 
 
 @lru_cache(maxsize=1)
+def translations() -> Translations:
+    return Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
+
+
+def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+    """A count in words from Python, as templates write it: "1 place", "2 places".
+    The strings use %(num)d for the count, like Jinja2's ngettext."""
+    return translations().ngettext(singular, plural, num) % {"num": num, **values}
+
+
+@lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -25,8 +36,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    translations = Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
     env.filters["when"] = timefmt.when
     env.filters["short"] = timefmt.short
     env.filters["day"] = lambda value, tz: timefmt.day(timefmt.local(value, tz))
