@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fairground import timefmt
@@ -17,7 +17,7 @@ TRANSLATIONS = ROOT / "translations"
 
 
 @lru_cache(maxsize=1)
-def translations() -> Translations:
+def translations() -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
 
 
