@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from typing import Any
 
 import msgspec
@@ -19,6 +18,7 @@ from fairground.accounts import current_principal, require_roles, user_id_by_ema
 from fairground.audit import record_audit
 from fairground.db import write_transaction
 from fairground.errors import Forbidden, Invalid, NotFound
+from fairground.organisations import organisation_contact
 from fairground.settings import get_settings
 from fairground.web import page, principal_of
 
@@ -59,7 +59,7 @@ class PublicEventController(Controller):
             counts=await services.counts(event["id"]),
             registration_open=services.registration_open(event),
             organiser=await services.organiser_name(event["organisation"]),
-            contact=parseaddr(get_settings().mail_from)[1],
+            contact=(await organisation_contact(event["organisation"]))["contact_email"],
         )
 
     async def _feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:

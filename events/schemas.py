@@ -43,6 +43,8 @@ class EventIn(Struct, forbid_unknown_fields=True):
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     status: Literal["draft", "published"] = "draft"
+    exhibitor_setup_at: AwareDatetime | None = None
+    exhibitor_arrive_by: AwareDatetime | None = None
 
 
 class EventPatch(Struct, forbid_unknown_fields=True):
@@ -57,6 +59,8 @@ class EventPatch(Struct, forbid_unknown_fields=True):
     registration_opens_at: AwareDatetime | UnsetType | None = UNSET
     registration_closes_at: AwareDatetime | UnsetType | None = UNSET
     status: Status | UnsetType = UNSET
+    exhibitor_setup_at: AwareDatetime | UnsetType | None = UNSET
+    exhibitor_arrive_by: AwareDatetime | UnsetType | None = UNSET
 
 
 class VenueOut(Struct):
@@ -103,3 +107,5 @@ class EventOut(Struct):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     links: LinksOut
+    exhibitor_setup_at: datetime | None = None
+    exhibitor_arrive_by: datetime | None = None

@@ -93,11 +93,29 @@ def _check_times(fields: dict[str, Any], errors: dict[str, str]) -> None:
         errors["registration_closes_at"] = "Registration must close after it opens"
     if closes and ends and closes > ends:
         errors["registration_closes_at"] = "Registration must close before the event ends"
+    _check_exhibitor_times(fields, errors)
     for index, slot in enumerate(fields.get("slots") or []):
         if slot["ends_at"] <= slot["starts_at"]:
             errors[f"slots[{index}].ends_at"] = f"Slot {index + 1} must end after it starts"
         elif starts and ends and (slot["starts_at"] < starts or slot["ends_at"] > ends):
             errors[f"slots[{index}].starts_at"] = f"Slot {index + 1} must be within the event"
+
+
+def _check_exhibitor_times(fields: dict[str, Any], errors: dict[str, str]) -> None:
+    """Exhibitors set up, then are at their stand, before the fair ends."""
+    setup, arrive, ends = (
+        fields.get("exhibitor_setup_at"),
+        fields.get("exhibitor_arrive_by"),
+        fields.get("ends_at"),
+    )
+    if setup and arrive and arrive < setup:
+        errors["exhibitor_arrive_by"] = "Exhibitors must be able to set up before they must arrive"
+    for name, moment, label in (
+        ("exhibitor_setup_at", setup, "Set-up"),
+        ("exhibitor_arrive_by", arrive, "The exhibitors' arrival time"),
+    ):
+        if moment and ends and moment >= ends:
+            errors.setdefault(name, f"{label} must be before the event ends")
 
 
 # The event's texts: (column, field as the API names it, label, limit, one line or a block).
@@ -166,6 +184,8 @@ _EVENT_COLUMNS = (
     "capacity",
     "registration_opens_at",
     "registration_closes_at",
+    "exhibitor_setup_at",
+    "exhibitor_arrive_by",
 )
 
 

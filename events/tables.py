@@ -33,6 +33,9 @@ class Event(Table):
     sequence = Integer(default=0)
     retention_days = Integer(default=180)
     access_notice_days = Integer(default=10)
+    # For exhibitors: when they can start setting up, and by when they must be at their stand.
+    exhibitor_setup_at = Timestamptz(null=True, default=None)
+    exhibitor_arrive_by = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -11,10 +11,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from fairground import accounts
+from fairground import accounts, organisations
 from fairground.audit import record_audit
 from fairground.db import RETRY_AFTER_SECONDS, ping, write_transaction
-from fairground.errors import Invalid
+from fairground.errors import Invalid, NotFound
 from fairground.mail import queue_email
 from fairground.sessions import rotate_session
 from fairground.settings import get_settings
@@ -185,5 +185,39 @@ class PagesController(Controller):
         return page(request, "pages/privacy.html")
 
 
-ROUTES: list[Any] = [healthz, AccountController, PagesController]
+class OrganisationController(Controller):
+    """The organiser's own organisation: its public contact address."""
+
+    path = "/organiser/organisation"
+    include_in_schema = False
+    guards = [accounts.require_roles("organiser")]
+
+    @get("/")
+    async def settings_page(self, request: Request[Any, Any, Any]) -> Template:
+        contact = await organisations.organisation_contact(_own_organisation(request))
+        saved = request.query_params.get("saved") == "1"
+        return page(request, "accounts/organisation.html", contact=contact, errors={}, saved=saved)
+
+    @post("/")
+    async def save(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        org = _own_organisation(request)
+        raw = str((await request.form()).get("contact_email", ""))
+        try:
+            await organisations.set_contact_email(org, raw, accounts.current_principal(request).id)
+        except Invalid as exc:
+            contact = {**await organisations.organisation_contact(org), "contact_email": raw}
+            return page(
+                request, "accounts/organisation.html", 400, contact=contact, errors=exc.fields
+            )
+        return Redirect("/organiser/organisation?saved=1", status_code=303)
+
+
+def _own_organisation(request: Request[Any, Any, Any]) -> int:
+    organisation_id = accounts.current_principal(request).organisation_id
+    if organisation_id is None:
+        raise NotFound("Your account has no organisation", code="organisation_not_found")
+    return organisation_id
+
+
+ROUTES: list[Any] = [healthz, AccountController, PagesController, OrganisationController]
 __all__ = ["ROUTES", "principal_of"]

@@ -103,6 +103,7 @@ PAGES: dict[str, str] = {
     "/organiser/outbox": "organiser",
     "/organiser/outbox/{message_id:int}": "organiser",
     "/organiser/subscribers": "organiser",
+    "/organiser/organisation": "organiser",
     "/account": "organiser",
     # exhibitor staff
     "/exhibitor": "exhibitor",
@@ -603,6 +604,9 @@ async def test_organiser_pages(checker: Checker) -> None:
     await checker.submit("Preview changes", label="subscribers import preview")
     await checker.visit("/organiser/events/new")
     await checker.submit("Save event", 400, "new event, empty")
+    await checker.visit("/organiser/organisation")
+    await checker.page.fill("#contact_email", "not an address")
+    await checker.submit("Save", 400, "contact address, not an address")
     checker.assert_all_good()
 
 
