@@ -76,12 +76,7 @@ class AccountController(Controller):
                 next=next_path,
             )
         await throttle.succeeded(email)
-        old_id = request.cookies.get("fg_session")
-        if old_id:
-            await request.app.stores.get("sessions").delete(old_id)
-        rotate_session(request)
-        request.set_session({"uid": principal.id})
-        await record_audit(principal.id, "login", ("user", principal.id))
+        await _sign_in(request, principal)
         return Redirect(next_path if next_path != "/" else _home_for(principal))
 
     @post("/logout")
@@ -117,23 +112,31 @@ class AccountController(Controller):
 
     @get("/password-reset/{token:str}")
     async def reset_form(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
-        return page(request, "accounts/reset.html", errors={}, token=token)
+        first = await accounts.is_first_password(token)
+        return page(request, "accounts/reset.html", errors={}, token=token, first=first)
 
     @post("/password-reset/{token:str}", opt=PUBLIC_POST)
     async def reset(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
         form = await request.form()
         password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
-        if password != confirm:
-            errors = {"confirm": "The passwords do not match"}
-            return page(request, "accounts/reset.html", status_code=400, errors=errors, token=token)
+        first = await accounts.is_first_password(token)
+        errors = {"confirm": "The passwords do not match"} if password != confirm else {}
         try:
-            async with write_transaction():
-                user_id = await accounts.finish_password_reset(token, password)
-                await record_audit(user_id, "password_reset", ("user", user_id))
+            if not errors:
+                async with write_transaction():
+                    user_id = await accounts.finish_password_reset(token, password)
+                    await record_audit(user_id, "password_reset", ("user", user_id))
         except Invalid as exc:
             errors = exc.fields or {"password": exc.detail}
-            return page(request, "accounts/reset.html", status_code=400, errors=errors, token=token)
-        return Redirect("/login?reset=1")
+        if errors:
+            context = {"errors": errors, "token": token, "first": first}
+            return page(request, "accounts/reset.html", status_code=400, **context)
+        # The link in the email proved who they are: signed in at once, no second step.
+        principal = await accounts.get_principal(user_id)
+        if principal is None:  # deactivated meanwhile
+            return Redirect("/login")
+        await _sign_in(request, principal)
+        return Redirect(_home_for(principal))
 
     @get("/account")
     async def account(self, request: Request[Any, Any, Any]) -> Template:
@@ -159,6 +162,16 @@ class AccountController(Controller):
                 label=label,
             )
         return page(request, "accounts/account.html", new_token=token, errors={}, label="")
+
+
+async def _sign_in(request: Request[Any, Any, Any], principal: accounts.Principal) -> None:
+    """A new session for this principal (the old one is dropped, against fixation)."""
+    old_id = request.cookies.get("fg_session")
+    if old_id:
+        await request.app.stores.get("sessions").delete(old_id)
+    rotate_session(request)
+    request.set_session({"uid": principal.id})
+    await record_audit(principal.id, "login", ("user", principal.id))
 
 
 def _home_for(principal: accounts.Principal) -> str:

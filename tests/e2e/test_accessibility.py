@@ -449,7 +449,7 @@ async def test_public_pages(checker: Checker) -> None:
     await checker.visit(f"/password-reset/{reset[1]}")
     await checker.page.fill("#password", "one long password")
     await checker.page.fill("#confirm", "another long password")
-    await checker.submit("Change password", 400, "password reset, passwords differ")
+    await checker.submit("Change password and sign in", 400, "password reset, passwords differ")
     checker.assert_all_good()
 
 
