@@ -180,7 +180,7 @@ def _home_for(principal: accounts.Principal) -> str:
         "superuser": "/organiser",
         "door": "/door",
         "exhibitor": "/exhibitor",
-        "council": f"/council/{principal.council_code}" if principal.council_code else "/",
+        "council": f"/council/{principal.council_code}/leads" if principal.council_code else "/",
     }.get(principal.role, "/")
 
 
