@@ -42,7 +42,7 @@ async def _registrations(event: Row) -> tuple[Row, Pairs, Pairs]:
         .where(Registration.event == event["id"])
         .output(load_json=True)
     )
-    by_day = Counter(local(r["created_at"], event["timezone"]).date().isoformat() for r in rows)
+    by_day = Counter(local(r["created_at"], event["timezone"]).date() for r in rows)
     confirmed = [r for r in rows if r["status"] == "confirmed"]
     came = sum(1 for r in confirmed if r["checked_in_at"] is not None)
     names = {f["code"]: f["name"] for f in await job_families()}
@@ -65,7 +65,8 @@ async def _registrations(event: Row) -> tuple[Row, Pairs, Pairs]:
         "no_show": len(confirmed) - came if over else None,
         "no_show_rate": _percent(len(confirmed) - came, len(confirmed)) if over else None,
     }
-    return attendance, sorted(by_day.items()), interests.most_common()
+    days = [(f"{d:%a} {d.day} {d:%B %Y}", n) for d, n in sorted(by_day.items())]
+    return attendance, days, interests.most_common()
 
 
 async def _leads(event_id: int) -> Row:

@@ -26,6 +26,18 @@ from tests.leads.helpers import RUGBY, attendee, make_stand, recruiter
 pytestmark = pytest.mark.e2e
 WIDTHS = (375, 1280)
 OVERFLOW = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+# Anything in <main> that reaches well into the page's right margin (15px on a phone;
+# GOV.UK's file input and focus rings take 5px of it), other than what scrolls inside a
+# table region or is visually hidden: it looks cut off.
+INTO_MARGIN = """() => {
+  const edge = document.documentElement.clientWidth - 8;
+  return [...document.querySelectorAll("main *")]
+    .filter((e) => !e.closest(".app-table-scroll, svg, .govuk-visually-hidden"))
+    .filter((e) => !/govuk-grid-(row|column)/.test(e.className))  // padded layout boxes
+    .filter((e) => e.getBoundingClientRect().width > 1 && e.getBoundingClientRect().right > edge)
+    .map((e) => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className)
+    .slice(0, 5);
+}"""
 
 
 @pytest.fixture(params=WIDTHS, ids=lambda w: f"{w}px")
@@ -58,6 +70,8 @@ async def look(page: Any, name: str) -> None:
     width = page.viewport_size["width"]
     overflows = await page.evaluate(OVERFLOW)
     assert not overflows, f"{name} scrolls sideways at {width}px"
+    into_margin = await page.evaluate(INTO_MARGIN)
+    assert not into_margin, f"{name} at {width}px: {into_margin} reach past the margin"
     folder = os.environ.get("SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)

@@ -141,6 +141,8 @@ async def test_each_figure_matches_the_database(client: Any) -> None:
     )
     label = f"{quarter.hour % 12 or 12}:{quarter.minute:02d}{'am' if quarter.hour < 12 else 'pm'}"
     assert _table(html, "per-15") == {label: came}
+    assert sum(_table(html, "by-day").values()) == registered
+    assert all(re.fullmatch(r"\w{3} \d{1,2} \w+ \d{4}", day) for day in _table(html, "by-day"))
     assert sum(_table(html, "interests").values()) == registered - 1  # not the cancelled one
 
 
