@@ -667,7 +667,7 @@ async def test_council_pages(checker: Checker, monkeypatch: pytest.MonkeyPatch) 
     await stand_with_lead(event, ticket, await make_user("exhibitor"))  # and a webhook send
     [delivery] = await LeadDelivery.select(LeadDelivery.id)
     council = await make_user("council", org=rugby)
-    await sign_in(checker, council["email"], f"/council/{RUGBY}")
+    await sign_in(checker, council["email"], f"/council/{RUGBY}/leads")
     for url in (f"/council/{RUGBY}", f"/council/{RUGBY}/leads"):
         await checker.visit(url)
     await checker.visit(f"/council/{RUGBY}/leads/{delivery['id']}")
