@@ -66,7 +66,7 @@ async def test_the_portal_shows_the_fair_details(client: Any) -> None:
     details = page.text.split('data-testid="fair-details"', 1)[1].split("</dl>", 1)[0]
     for words in (
         "Thursday 16 January 2031, 10am to 3pm",
-        "Library of Birmingham",
+        "Library of Birmingham<br>Centenary Square\nBroad Street<br>B1 2ND",
         "16 January 2031, 8am",
         "16 January 2031, 9:30am",
         "mailto:fairs@wme.example",
