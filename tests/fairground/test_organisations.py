@@ -59,6 +59,9 @@ async def test_attendee_emails_reply_to_the_organisation(client: Any) -> None:
     [message] = await outbox("registration_confirmation")
     assert message["Reply-To"] == "West Midlands Employers <fairs@wme.example>"
     assert "fairground@example.org" in message["From"]  # still sent by the system
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Questions about the fair? West Midlands Employers runs it: email" in text
+    assert "fairs@wme.example" in text
 
 
 async def test_without_an_address_emails_have_no_reply_to(client: Any) -> None:
@@ -66,3 +69,5 @@ async def test_without_an_address_emails_have_no_reply_to(client: Any) -> None:
     await register(event)
     [message] = await outbox("registration_confirmation")
     assert message["Reply-To"] is None
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Questions about the fair?" not in text and "fairground@example.org" not in text
