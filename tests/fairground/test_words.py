@@ -88,3 +88,13 @@ async def test_a_count_of_one_place_reads_as_one() -> None:
     with pytest.raises(Invalid) as caught:
         await update_event(event["slug"], {"capacity": 0})
     assert (caught.value.fields or {}).get("capacity") == "1 place is already taken"
+
+
+def test_plain_text_templates_keep_a_line_break_after_a_closing_tag() -> None:
+    from fairground.templating import environment, keep_line_breaks
+
+    source = "Your stand is A1.{% endif %}\n{% if message %}\nA message:\n{% endif %}\nBye"
+    assert keep_line_breaks(source).splitlines()[0].endswith("+%}")
+    assert keep_line_breaks(source).splitlines()[1] == "{% if message %}"  # a tag alone
+    template = environment().from_string(keep_line_breaks("{% if a %}One.{% endif %}\nTwo."))
+    assert template.render(a=True) == "One.\nTwo."
