@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ from events.serialise import event_out
 from fairground.accounts import current_principal, require_roles
 from fairground.audit import record_audit
 from fairground.errors import Conflict, Forbidden, Invalid, NotFound
+from fairground.organisations import organisation_contact
 from fairground.settings import get_settings
 from fairground.web import page, principal_of
 
@@ -58,7 +58,7 @@ class PublicEventController(Controller):
             counts=await services.counts(event["id"]),
             registration_open=services.registration_open(event),
             organiser=await services.organiser_name(event["organisation"]),
-            contact=parseaddr(get_settings().mail_from)[1],
+            contact=(await organisation_contact(event["organisation"]))["contact_email"],
         )
 
     async def _feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
@@ -88,6 +88,7 @@ async def _overview(
         flash=query.get("created") or query.get("saved"),
         door_flash="invited" if query.get("invited") else "removed" if query.get("removed") else "",
         door_team=await door_staff.door_team(event["id"]),
+        notified=_pop_notified(request, event["slug"]) if not errors else None,
         errors=errors or {},
         values=values or {},
     )
@@ -147,10 +148,13 @@ class OrganiserController(Controller):
             fields = forms.parse_event_form(form, event["timezone"])
             fields.pop("slug", None)
             fields.pop("status", None)
-            await services.update_event(slug, fields)
+            rescheduled = await services.update_event(slug, fields)
         except Invalid as exc:
             return self._form(request, event, forms.values_from_form(form), forms.form_errors(exc))
         await record_audit(current_principal(request).id, "event_updated", ("event", slug))
+        if rescheduled:  # every confirmed attendee gets the updated invite
+            confirmed = (await services.counts(event["id"])).confirmed
+            request.set_session({**request.session, "notified": [slug, confirmed]})
         return Redirect(f"/organiser/events/{slug}?saved=1")
 
     @post("/events/{slug:str}/status", guards=[organiser_of_event])
@@ -230,6 +234,16 @@ class DoorController(Controller):
             event=event,
             counts=await services.counts(event["id"]),
         )
+
+
+def _pop_notified(request: Request[Any, Any, Any], slug: str) -> int | None:
+    """How many attendees the last edit sent an updated invite to, shown once."""
+    session = dict(request.session) if request.session else {}
+    notified = session.pop("notified", None)
+    if notified is None:
+        return None
+    request.set_session(session)
+    return int(notified[1]) if notified[0] == slug else None
 
 
 def _tz() -> str:

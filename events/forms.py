@@ -29,6 +29,8 @@ TIME_FIELDS = {
     "ends_at": "end",
     "registration_opens_at": "registration opening",
     "registration_closes_at": "registration closing",
+    "exhibitor_setup_at": "exhibitors' set-up",
+    "exhibitor_arrive_by": "exhibitors' arrival",
 }
 
 

@@ -46,6 +46,8 @@ class EventIn(Struct, forbid_unknown_fields=True):
     registration_closes_at: AwareDatetime | None = None
     status: Literal["draft", "published"] = "draft"
     door_opens_minutes: DoorOpens = 120
+    exhibitor_setup_at: AwareDatetime | None = None
+    exhibitor_arrive_by: AwareDatetime | None = None
 
 
 class EventPatch(Struct, forbid_unknown_fields=True):
@@ -61,6 +63,8 @@ class EventPatch(Struct, forbid_unknown_fields=True):
     registration_closes_at: AwareDatetime | UnsetType | None = UNSET
     status: Status | UnsetType = UNSET
     door_opens_minutes: DoorOpens | UnsetType = UNSET
+    exhibitor_setup_at: AwareDatetime | UnsetType | None = UNSET
+    exhibitor_arrive_by: AwareDatetime | UnsetType | None = UNSET
 
 
 class VenueOut(Struct):
@@ -108,3 +112,5 @@ class EventOut(Struct):
     registration_closes_at: datetime | None
     links: LinksOut
     door_opens_minutes: int = 120
+    exhibitor_setup_at: datetime | None = None
+    exhibitor_arrive_by: datetime | None = None

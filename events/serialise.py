@@ -50,4 +50,6 @@ async def event_out(event: dict[str, Any]) -> EventOut:
         links=LinksOut(
             page=f"/events/{slug}", ics=f"/events/{slug}.ics", register=f"/events/{slug}/register"
         ),
+        exhibitor_setup_at=event.get("exhibitor_setup_at"),
+        exhibitor_arrive_by=event.get("exhibitor_arrive_by"),
     )

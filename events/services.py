@@ -21,6 +21,7 @@ from fairground import timefmt
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.tables import Organisation
+from fairground.templating import ngettext
 from fairground.text import check_block, check_line
 
 STATUSES = ("draft", "published", "closed", "cancelled")
@@ -96,11 +97,29 @@ def _check_times(fields: dict[str, Any], errors: dict[str, str]) -> None:
         errors["registration_closes_at"] = "Registration must close after it opens"
     if closes and ends and closes > ends:
         errors["registration_closes_at"] = "Registration must close before the event ends"
+    _check_exhibitor_times(fields, errors)
     for index, slot in enumerate(fields.get("slots") or []):
         if slot["ends_at"] <= slot["starts_at"]:
             errors[f"slots[{index}].ends_at"] = f"Slot {index + 1} must end after it starts"
         elif starts and ends and (slot["starts_at"] < starts or slot["ends_at"] > ends):
             errors[f"slots[{index}].starts_at"] = f"Slot {index + 1} must be within the event"
+
+
+def _check_exhibitor_times(fields: dict[str, Any], errors: dict[str, str]) -> None:
+    """Exhibitors set up, then are at their stand, before the fair ends."""
+    setup, arrive, ends = (
+        fields.get("exhibitor_setup_at"),
+        fields.get("exhibitor_arrive_by"),
+        fields.get("ends_at"),
+    )
+    if setup and arrive and arrive < setup:
+        errors["exhibitor_arrive_by"] = "Exhibitors must be able to set up before they must arrive"
+    for name, moment, label in (
+        ("exhibitor_setup_at", setup, "Set-up"),
+        ("exhibitor_arrive_by", arrive, "The exhibitors' arrival time"),
+    ):
+        if moment and ends and moment >= ends:
+            errors.setdefault(name, f"{label} must be before the event ends")
 
 
 # The event's texts: (column, field as the API names it, label, limit, one line or a block).
@@ -204,6 +223,8 @@ _EVENT_COLUMNS = (
     "registration_opens_at",
     "registration_closes_at",
     "door_opens_minutes",
+    "exhibitor_setup_at",
+    "exhibitor_arrive_by",
 )
 
 
@@ -237,7 +258,11 @@ async def create_event(organisation_id: int, fields: dict[str, Any]) -> str:
 def _slot_moved(before: dict[str, Any], slot: dict[str, Any]) -> bool:
     """Whether people booked into a slot now have a different time to come."""
     if slot["capacity"] < before["confirmed_count"]:
-        message = f"{before['confirmed_count']} places in this slot are already taken"
+        message = ngettext(
+            "%(num)d place in this slot is already taken",
+            "%(num)d places in this slot are already taken",
+            before["confirmed_count"],
+        )
         raise Invalid(message, fields={"slots.capacity": message})
     changed = (slot["starts_at"], slot["ends_at"]) != (before["starts_at"], before["ends_at"])
     return changed and before["confirmed_count"] > 0
@@ -314,7 +339,13 @@ async def update_event(slug: str, changes: dict[str, Any]) -> bool:
         if "capacity" in changes and changes["capacity"] < before["confirmed_count"]:
             raise Invalid(
                 "Capacity cannot be less than the places already taken",
-                fields={"capacity": f"{before['confirmed_count']} places are already taken"},
+                fields={
+                    "capacity": ngettext(
+                        "%(num)d place is already taken",
+                        "%(num)d places are already taken",
+                        before["confirmed_count"],
+                    )
+                },
             )
         rescheduled = _is_rescheduled(before, merged)
         values: dict[Any, Any] = {getattr(Event, k): merged[k] for k in _EVENT_COLUMNS}

@@ -35,6 +35,9 @@ class Event(Table):
     access_notice_days = Integer(default=10)
     # The door admits from this many minutes before the start until the end.
     door_opens_minutes = Integer(default=120)
+    # For exhibitors: when they can start setting up, and by when they must be at their stand.
+    exhibitor_setup_at = Timestamptz(null=True, default=None)
+    exhibitor_arrive_by = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -10,6 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from events.services import get_event
 from exhibitors import forms, services, stands
 from exhibitors.api import ROUTES as API_ROUTES
 from exhibitors.guards import exhibitors_for_user, staff_of_exhibitor
@@ -22,6 +23,7 @@ from exhibitors.public import ApplicationController, LogoController
 from exhibitors.queries import get_exhibitor, staff_of
 from fairground.accounts import council_recruiter_guard, current_principal, require_roles
 from fairground.errors import DomainError
+from fairground.organisations import organisation_contact
 from fairground.seed import job_families
 from fairground.tables import Organisation
 from fairground.web import page
@@ -130,6 +132,8 @@ async def _overview(
         "exhibitors/portal/stand.html",
         status_code=(409 if exc.status_code == 409 else 400) if exc else 200,
         exhibitor=exhibitor,
+        event=await get_event(exhibitor["event_slug"]),
+        organiser=await organisation_contact(exhibitor["event_organisation"]),
         staff=await staff_of(exhibitor_id),
         plan=stands.floor_plan(every, mine=exhibitor_id) if every else None,
         errors=exc.fields if exc else {},

@@ -24,6 +24,7 @@ from fairground.errors import Conflict, Invalid, NotFound
 from fairground.seed import job_families
 from fairground.settings import get_settings
 from fairground.tables import User
+from fairground.templating import ngettext
 from fairground.text import check_block, check_line
 
 Row = dict[str, Any]
@@ -98,8 +99,12 @@ async def _check_room(event_id: int) -> None:
     )
     if stands and approved >= stands:
         raise Conflict(
-            f"All {stands} stands are taken: add a stand, or put this exhibitor on the "
-            "waiting list",
+            ngettext(
+                "The only stand is taken: add a stand, or put this exhibitor on the waiting list",
+                "All %(num)d stands are taken: add a stand, or put this exhibitor on the "
+                "waiting list",
+                stands,
+            ),
             code="stands_full",
             fields={"decision": "All stands are taken: add a stand or choose the waiting list"},
         )

@@ -278,6 +278,16 @@ async def start_password_reset(email: str) -> tuple[int, str] | None:
     return int(row["id"]), raw
 
 
+async def is_first_password(raw: str) -> bool:
+    """Whether a reset link is an invitation: its user has never had a password."""
+    row = (
+        await PasswordReset.select(PasswordReset.user.password_hash.as_alias("hash"))
+        .where(PasswordReset.token_hash == sha256(raw[:200]))
+        .first()
+    )
+    return row is not None and not row["hash"]
+
+
 async def finish_password_reset(raw: str, password: str) -> int:
     """Set a new password from an unused, unexpired reset token (used once)."""
     password_hash = hash_password(password)

@@ -11,10 +11,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from fairground import accounts
+from fairground import accounts, organisations
 from fairground.audit import record_audit
 from fairground.db import RETRY_AFTER_SECONDS, ping, write_transaction
-from fairground.errors import Invalid
+from fairground.errors import Invalid, NotFound
 from fairground.mail import queue_email
 from fairground.sessions import rotate_session
 from fairground.settings import get_settings
@@ -76,12 +76,7 @@ class AccountController(Controller):
                 next=next_path,
             )
         await throttle.succeeded(email)
-        old_id = request.cookies.get("fg_session")
-        if old_id:
-            await request.app.stores.get("sessions").delete(old_id)
-        rotate_session(request)
-        request.set_session({"uid": principal.id})
-        await record_audit(principal.id, "login", ("user", principal.id))
+        await _sign_in(request, principal)
         return Redirect(next_path if next_path != "/" else _home_for(principal))
 
     @post("/logout")
@@ -117,23 +112,31 @@ class AccountController(Controller):
 
     @get("/password-reset/{token:str}")
     async def reset_form(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
-        return page(request, "accounts/reset.html", errors={}, token=token)
+        first = await accounts.is_first_password(token)
+        return page(request, "accounts/reset.html", errors={}, token=token, first=first)
 
     @post("/password-reset/{token:str}", opt=PUBLIC_POST)
     async def reset(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
         form = await request.form()
         password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
-        if password != confirm:
-            errors = {"confirm": "The passwords do not match"}
-            return page(request, "accounts/reset.html", status_code=400, errors=errors, token=token)
+        first = await accounts.is_first_password(token)
+        errors = {"confirm": "The passwords do not match"} if password != confirm else {}
         try:
-            async with write_transaction():
-                user_id = await accounts.finish_password_reset(token, password)
-                await record_audit(user_id, "password_reset", ("user", user_id))
+            if not errors:
+                async with write_transaction():
+                    user_id = await accounts.finish_password_reset(token, password)
+                    await record_audit(user_id, "password_reset", ("user", user_id))
         except Invalid as exc:
             errors = exc.fields or {"password": exc.detail}
-            return page(request, "accounts/reset.html", status_code=400, errors=errors, token=token)
-        return Redirect("/login?reset=1")
+        if errors:
+            context = {"errors": errors, "token": token, "first": first}
+            return page(request, "accounts/reset.html", status_code=400, **context)
+        # The link in the email proved who they are: signed in at once, no second step.
+        principal = await accounts.get_principal(user_id)
+        if principal is None:  # deactivated meanwhile
+            return Redirect("/login")
+        await _sign_in(request, principal)
+        return Redirect(_home_for(principal))
 
     @get("/account")
     async def account(self, request: Request[Any, Any, Any]) -> Template:
@@ -161,13 +164,23 @@ class AccountController(Controller):
         return page(request, "accounts/account.html", new_token=token, errors={}, label="")
 
 
+async def _sign_in(request: Request[Any, Any, Any], principal: accounts.Principal) -> None:
+    """A new session for this principal (the old one is dropped, against fixation)."""
+    old_id = request.cookies.get("fg_session")
+    if old_id:
+        await request.app.stores.get("sessions").delete(old_id)
+    rotate_session(request)
+    request.set_session({"uid": principal.id})
+    await record_audit(principal.id, "login", ("user", principal.id))
+
+
 def _home_for(principal: accounts.Principal) -> str:
     return {
         "organiser": "/organiser",
         "superuser": "/organiser",
         "door": "/door",
         "exhibitor": "/exhibitor",
-        "council": f"/council/{principal.council_code}" if principal.council_code else "/",
+        "council": f"/council/{principal.council_code}/leads" if principal.council_code else "/",
     }.get(principal.role, "/")
 
 
@@ -185,5 +198,39 @@ class PagesController(Controller):
         return page(request, "pages/privacy.html")
 
 
-ROUTES: list[Any] = [healthz, AccountController, PagesController]
+class OrganisationController(Controller):
+    """The organiser's own organisation: its public contact address."""
+
+    path = "/organiser/organisation"
+    include_in_schema = False
+    guards = [accounts.require_roles("organiser")]
+
+    @get("/")
+    async def settings_page(self, request: Request[Any, Any, Any]) -> Template:
+        contact = await organisations.organisation_contact(_own_organisation(request))
+        saved = request.query_params.get("saved") == "1"
+        return page(request, "accounts/organisation.html", contact=contact, errors={}, saved=saved)
+
+    @post("/")
+    async def save(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        org = _own_organisation(request)
+        raw = str((await request.form()).get("contact_email", ""))
+        try:
+            await organisations.set_contact_email(org, raw, accounts.current_principal(request).id)
+        except Invalid as exc:
+            contact = {**await organisations.organisation_contact(org), "contact_email": raw}
+            return page(
+                request, "accounts/organisation.html", 400, contact=contact, errors=exc.fields
+            )
+        return Redirect("/organiser/organisation?saved=1", status_code=303)
+
+
+def _own_organisation(request: Request[Any, Any, Any]) -> int:
+    organisation_id = accounts.current_principal(request).organisation_id
+    if organisation_id is None:
+        raise NotFound("Your account has no organisation", code="organisation_not_found")
+    return organisation_id
+
+
+ROUTES: list[Any] = [healthz, AccountController, PagesController, OrganisationController]
 __all__ = ["ROUTES", "principal_of"]

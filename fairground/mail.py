@@ -97,6 +97,8 @@ def build_email(
     message["Subject"] = render(f"email/{template}/subject.txt", **ctx).strip()
     message["From"] = settings.mail_from
     message["To"] = to
+    if context.get("reply_to"):  # the organising organisation's contact address
+        message["Reply-To"] = context["reply_to"]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname)
     message.set_content(render(f"email/{template}/body.txt", **ctx))

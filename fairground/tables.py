@@ -30,6 +30,9 @@ class Organisation(Table):
     subscriber_ref = Varchar(length=40, null=True, default=None, unique=True)
     email_domains = Text(default="")
     subscriber_until = Date(null=True, default=None)
+    # The address attendees and exhibitors are told to write to about its fairs
+    # (event pages, Reply-To of emails); empty: none given, so none is shown.
+    contact_email = Varchar(length=254, default="")
 
 
 class JobFamily(Table, tablename="job_family"):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fairground import timefmt
@@ -17,17 +19,55 @@ TEMPLATES = ROOT / "templates"
 TRANSLATIONS = ROOT / "translations"
 
 
+_TAG = re.compile(r"\{%.*?%\}")
+
+
+def keep_line_breaks(source: str) -> str:
+    """trim_blocks drops the newline after every block tag, which suits a line that
+    holds only a tag but joins two lines of a plain-text email where a tag ends a
+    line of words ("...stand A1.{% endif %}"). Such a tag gets Jinja's `+%}`, which
+    keeps its newline."""
+    lines = source.split("\n")
+    for n, line in enumerate(lines):
+        words = _TAG.sub("", line).strip()
+        if words and line.endswith("%}") and not line.endswith(("-%}", "+%}")):
+            lines[n] = line[:-2] + "+%}"
+    return "\n".join(lines)
+
+
+class TemplateLoader(FileSystemLoader):
+    """Templates from templates/; plain-text ones (.txt) keep their line breaks."""
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if template.endswith(".txt"):
+            source = keep_line_breaks(source)
+        return source, filename, uptodate
+
+
+@lru_cache(maxsize=1)
+def translations() -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
+
+
+def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+    """A count in words from Python, as templates write it: "1 place", "2 places".
+    The strings use %(num)d for the count, like Jinja2's ngettext."""
+    return translations().ngettext(singular, plural, num) % {"num": num, **values}
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=TemplateLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=False),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    translations = Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
     env.globals["static_url"] = static_url
     env.filters["when"] = timefmt.when
     env.filters["short"] = timefmt.short

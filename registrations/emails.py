@@ -12,6 +12,7 @@ from typing import Any
 
 from events.tables import Event, Slot
 from fairground.mail import Attachment, build_email, queue_deferred_email, register_builder
+from fairground.organisations import organisation_contact, reply_to
 from registrations import invites, tickets
 from registrations.tables import Registration
 
@@ -81,7 +82,13 @@ async def _build(params: dict[str, Any]) -> EmailMessage | None:
     assert event is not None
     makers = {"qr": lambda: _qr(registration), "invite": lambda: _invite(registration, event, slot)}
     files = tuple(makers[kind]() for kind in params["files"])
-    context = {**_context(registration, event, slot), **params["extra"]}
+    contact = await organisation_contact(event["organisation"])
+    context = {
+        **_context(registration, event, slot),
+        "organiser": contact,
+        "reply_to": reply_to(contact),
+        **params["extra"],
+    }
     return build_email(f"registration_{params['name']}", registration["email"], context, files)
 
 

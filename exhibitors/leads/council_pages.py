@@ -12,6 +12,7 @@ from msgspec import Meta
 
 from exhibitors.leads import delivery, webhooks
 from exhibitors.leads.api import After, export_response, lead_filter
+from exhibitors.leads.names import load_names, with_names
 from exhibitors.leads.tables import LeadDelivery
 from fairground.accounts import (
     council_recruiter_guard,
@@ -76,7 +77,7 @@ async def _lead_page(
         "leads/council_lead.html",
         status_code=400 if errors else 200,
         council=await _council(code),
-        lead=await delivery.council_lead(code, delivery_id),
+        lead=with_names(await delivery.council_lead(code, delivery_id), await load_names()),
         outcomes=delivery.OUTCOMES,
         saved=saved,
         errors=errors or {},
@@ -99,11 +100,12 @@ class CouncilLeadsController(Controller):
     ) -> Template:
         filters = lead_filter(event, outcome, None)
         leads = await delivery.council_leads(code, filters, after, PAGE)
+        names = await load_names()
         return page(
             request,
             "leads/council_index.html",
             council=await _council(code),
-            leads=leads,
+            leads=[with_names(lead, names) for lead in leads],
             filters=filters,
             events=await _events_of(code),
             outcomes=delivery.OUTCOMES,

@@ -23,6 +23,7 @@ import anyio
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from exhibitors.leads.names import load_names, with_names
 from exhibitors.leads.tables import LeadDelivery
 from fairground.audit import record_audit
 from fairground.db import write_transaction
@@ -38,6 +39,8 @@ COLUMNS = (
     "delivery_id", "lead_id", "event", "captured_at", "source", "exhibitor", "rule",
     "consent_basis", "name", "email", "phone", "postcode", "home_council", "interests",
     "rating", "notes", "outcome", "outcome_at", "delivered_at", "status", "withdrawn_at",
+    # The same in words, for the people who read the file (exhibitors.leads.names).
+    "home_council_name", "interest_names", "reason",
 )  # fmt: skip
 # What a council no longer sees once consent is withdrawn: the ways to reach the
 # attendee, and the stand's free-text notes (which may carry them).
@@ -193,7 +196,7 @@ def export_row(lead: Row) -> list[Any]:
         if isinstance(value, datetime):
             value = value.astimezone(UTC).isoformat()
         elif isinstance(value, list):
-            value = " ".join(value)
+            value = "; ".join(value) if column == "interest_names" else " ".join(value)
         values.append(safe_cell("" if value is None else value))
     return values
 
@@ -212,10 +215,11 @@ async def csv_chunks(code: str, filters: LeadFilter) -> AsyncIterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     yield ("\ufeff" + buffer.getvalue()).encode()
+    names = await load_names()
     async for batch in iter_council_leads(code, filters):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(export_row(lead) for lead in batch)
+        writer.writerows(export_row(with_names(lead, names)) for lead in batch)
         yield buffer.getvalue().encode()
 
 
@@ -231,9 +235,10 @@ async def xlsx_chunks(code: str, filters: LeadFilter) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
     sheet.append(list(COLUMNS))
+    names = await load_names()
     async for batch in iter_council_leads(code, filters):
         for lead in batch:
-            sheet.append([_xlsx_text(v) for v in export_row(lead)])
+            sheet.append([_xlsx_text(v) for v in export_row(with_names(lead, names))])
     with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as handle:
         await anyio.to_thread.run_sync(workbook.save, handle)
         handle.seek(0)

@@ -7,12 +7,12 @@ suppressed (shown as "fewer than 5"), so that no one can be picked out.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from exhibitors.leads.tables import Lead, LeadDelivery
 from fairground.seed import job_families
-from fairground.timefmt import local
+from fairground.timefmt import clock, local
 from registrations.door import checkin_stats
 from registrations.tables import AccessRequest, EqualityResponse, Registration
 
@@ -42,7 +42,7 @@ async def _registrations(event: Row) -> tuple[Row, Pairs, Pairs]:
         .where(Registration.event == event["id"])
         .output(load_json=True)
     )
-    by_day = Counter(local(r["created_at"], event["timezone"]).date().isoformat() for r in rows)
+    by_day = Counter(local(r["created_at"], event["timezone"]).date() for r in rows)
     confirmed = [r for r in rows if r["status"] == "confirmed"]
     came = sum(1 for r in confirmed if r["checked_in_at"] is not None)
     names = {f["code"]: f["name"] for f in await job_families()}
@@ -52,36 +52,40 @@ async def _registrations(event: Row) -> tuple[Row, Pairs, Pairs]:
         if r["status"] != "cancelled"
         for code in r["interests"] or []
     )
+    over = event["ends_at"] <= datetime.now(UTC)
     attendance = {
         "registered": len(rows),
         "confirmed": len(confirmed),
         "cancelled": sum(1 for r in rows if r["status"] == "cancelled"),
         "waitlisted": sum(1 for r in rows if r["status"] == "waitlisted"),
         "attended": came,
-        "no_show": len(confirmed) - came,
         "attendance_rate": _percent(came, len(confirmed)),
-        "no_show_rate": _percent(len(confirmed) - came, len(confirmed)),
+        # Before the fair has ended no one has yet "not come": say nothing about it.
+        "over": over,
+        "no_show": len(confirmed) - came if over else None,
+        "no_show_rate": _percent(len(confirmed) - came, len(confirmed)) if over else None,
     }
-    return attendance, sorted(by_day.items()), interests.most_common()
+    days = [(f"{d:%a} {d.day} {d:%B %Y}", n) for d, n in sorted(by_day.items())]
+    return attendance, days, interests.most_common()
 
 
-async def _leads(event_id: int) -> tuple[Pairs, Pairs, Pairs, int]:
+async def _leads(event_id: int) -> Row:
+    """Leads (one per attendee per exhibitor, or from the follow-up survey) and
+    deliveries (one lead sent to one council) are counted apart, never mixed."""
     leads = await Lead.select(Lead.source, _exhibitor.organisation.name.as_alias("org")).where(
         Lead.event == event_id
     )
-    per_exhibitor = Counter(r["org"] for r in leads if r["org"])
     deliveries = await LeadDelivery.select(
         LeadDelivery.council.name.as_alias("council"), LeadDelivery.outcome
     ).where((LeadDelivery.lead.event == event_id) & (LeadDelivery.status == "active"))
-    per_council = Counter(r["council"] for r in deliveries)
-    outcomes = Counter(r["outcome"] or "none" for r in deliveries)
-    follow_ups = sum(1 for r in leads if r["source"] == "follow-up")
-    return (
-        per_exhibitor.most_common(),
-        per_council.most_common(),
-        sorted(outcomes.items()),
-        follow_ups,
-    )
+    return {
+        "leads_total": len(leads),
+        "follow_ups": sum(1 for r in leads if r["source"] == "follow-up"),
+        "leads_per_exhibitor": Counter(r["org"] for r in leads if r["org"]).most_common(),
+        "deliveries_total": len(deliveries),
+        "deliveries_per_council": Counter(r["council"] for r in deliveries).most_common(),
+        "outcomes": sorted(Counter(r["outcome"] or "none" for r in deliveries).items()),
+    }
 
 
 async def _equality(event_id: int) -> list[Row]:
@@ -100,7 +104,6 @@ async def _equality(event_id: int) -> list[Row]:
 async def event_report(event: Row) -> Row:
     """Everything on the report page and its printable summary."""
     attendance, by_day, interests = await _registrations(event)
-    per_exhibitor, per_council, outcomes, follow_ups = await _leads(event["id"])
     access = await AccessRequest.select(AccessRequest.status).where(
         AccessRequest.registration.event == event["id"]
     )
@@ -113,11 +116,7 @@ async def event_report(event: Row) -> Row:
         "registrations_by_day": by_day,
         "checkins_per_15": quarters,
         "interests": interests,
-        "leads_per_exhibitor": per_exhibitor,
-        "leads_per_council": per_council,
-        "leads_total": sum(n for _, n in per_exhibitor) + follow_ups,
-        "follow_ups": follow_ups,
-        "outcomes": outcomes,
+        **await _leads(event["id"]),
         "access_requests": sorted(Counter(r["status"] for r in access).items()),
         "equality": await _equality(event["id"]),
         "equality_responses": await EqualityResponse.count().where(
@@ -127,4 +126,5 @@ async def event_report(event: Row) -> Row:
 
 
 def local_quarter(iso: str, tz: str) -> str:
-    return local(datetime.fromisoformat(iso), tz).strftime("%H:%M")
+    """The start of a quarter hour as people read it: "10:15am"."""
+    return clock(local(datetime.fromisoformat(iso), tz))

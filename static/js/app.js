@@ -11,3 +11,20 @@ import { initAll } from "/static/build/govuk-frontend.min.js";
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 
 initAll();
+
+// Wide tables scroll inside their region (.app-table-scroll): say so, above the
+// table, whenever it is wider than the screen. Without JavaScript the region's
+// edge shadows (app.scss) are the cue.
+function markScrollableTables() {
+  for (const region of document.querySelectorAll(".app-table-scroll")) {
+    const overflows = region.scrollWidth > region.clientWidth + 1;
+    region.classList.toggle("app-table-scroll--overflows", overflows);
+    const hint = region.previousElementSibling;
+    if (hint && hint.classList.contains("app-table-scroll__hint")) {
+      hint.hidden = !overflows;
+    }
+  }
+}
+
+markScrollableTables();
+window.addEventListener("resize", markScrollableTables);

@@ -228,7 +228,9 @@ async function start() {
 
 function wire() {
   root.classList.add("app-scanner--live");
-  document.body.classList.add("app-scanner-page");
+  // Unlike the door's, the stand scanner keeps the site header and the link back to
+  // the stand: staff move between it, their leads and their stand all day.
+  document.body.classList.add("app-scanner-page", "app-stand-scanner-page");
   $("stand-setup").hidden = false;
   $("stand-start").addEventListener("click", start);
   $("stand-form").addEventListener("submit", submit);

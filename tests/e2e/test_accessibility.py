@@ -108,6 +108,7 @@ PAGES: dict[str, str] = {
     "/organiser/outbox": "organiser",
     "/organiser/outbox/{message_id:int}": "organiser",
     "/organiser/subscribers": "organiser",
+    "/organiser/organisation": "organiser",
     "/account": "organiser",
     # exhibitor staff
     "/exhibitor": "exhibitor",
@@ -454,7 +455,7 @@ async def test_public_pages(checker: Checker) -> None:
     await checker.visit(f"/password-reset/{reset[1]}")
     await checker.page.fill("#password", "one long password")
     await checker.page.fill("#confirm", "another long password")
-    await checker.submit("Change password", 400, "password reset, passwords differ")
+    await checker.submit("Change password and sign in", 400, "password reset, passwords differ")
     checker.assert_all_good()
 
 
@@ -636,6 +637,9 @@ async def test_organiser_pages(checker: Checker) -> None:
     await checker.submit("Preview changes", label="subscribers import preview")
     await checker.visit("/organiser/events/new")
     await checker.submit("Save event", 400, "new event, empty")
+    await checker.visit("/organiser/organisation")
+    await checker.page.fill("#contact_email", "not an address")
+    await checker.submit("Save", 400, "contact address, not an address")
     checker.assert_all_good()
 
 
@@ -701,7 +705,7 @@ async def test_council_pages(checker: Checker, monkeypatch: pytest.MonkeyPatch) 
     await change_consent(gone.manage_token)  # a withdrawn lead, marked on the pages
     withdrawn = await LeadDelivery.select(LeadDelivery.id).where(LeadDelivery.id != delivery["id"])
     council = await make_user("council", org=rugby)
-    await sign_in(checker, council["email"], f"/council/{RUGBY}")
+    await sign_in(checker, council["email"], f"/council/{RUGBY}/leads")
     for url in (f"/council/{RUGBY}", f"/council/{RUGBY}/leads"):
         await checker.visit(url)
     await checker.visit(f"/council/{RUGBY}/leads/{delivery['id']}")

@@ -268,3 +268,34 @@ async def test_moving_a_booked_slot_updates_attendees_invites(
         f"/api/v1/events/{event['slug']}", headers=organiser, json={"slots": [shrink]}
     )
     assert too_small.status_code == 422
+
+
+async def test_exhibitor_times_through_the_api(client: Any, organiser: dict[str, str]) -> None:
+    body = valid_body(
+        exhibitor_setup_at="2031-01-23T08:00:00+00:00",
+        exhibitor_arrive_by="2031-01-23T09:30:00+00:00",
+    )
+    created = await client.post("/api/v1/events", json=body, headers=organiser)
+    assert created.status_code == 201, created.text
+    slug = created.json()["slug"]
+    read = (await client.get(f"/api/v1/events/{slug}")).json()
+    assert read["exhibitor_setup_at"].startswith("2031-01-23T08:00:00")
+    assert read["exhibitor_arrive_by"].startswith("2031-01-23T09:30:00")
+    late = await client.patch(
+        f"/api/v1/events/{slug}",
+        json={"exhibitor_arrive_by": "2031-01-23T07:00:00+00:00"},
+        headers=organiser,
+    )
+    assert late.status_code == 422 and "exhibitor_arrive_by" in late.json()["fields"]
+    after = await client.patch(
+        f"/api/v1/events/{slug}",
+        json={"exhibitor_setup_at": "2031-01-24T07:00:00+00:00", "exhibitor_arrive_by": None},
+        headers=organiser,
+    )
+    assert after.status_code == 422 and "exhibitor_setup_at" in after.json()["fields"]
+    cleared = await client.patch(
+        f"/api/v1/events/{slug}", json={"exhibitor_setup_at": None}, headers=organiser
+    )
+    assert cleared.status_code == 200 and cleared.json()["exhibitor_setup_at"] is None
+    row = await Event.select(Event.exhibitor_arrive_by).where(Event.slug == slug).first()
+    assert row is not None and row["exhibitor_arrive_by"] is not None

@@ -107,10 +107,19 @@ async def test_public_event_page_shows_when_where_and_register(client: Any) -> N
 
 async def test_event_page_names_the_organiser_and_how_to_contact_them(client: Any) -> None:
     """The organiser is the data controller (privacy notice): named, with an address."""
-    event = await make_event(await make_org("West Midlands Employers <Jobs>"))
+    org = await make_org("West Midlands Employers <Jobs>", contact_email="fairs@wme.example")
+    event = await make_event(org)
     response = await client.get(f"/events/{event['slug']}")
     assert "West Midlands Employers &lt;Jobs&gt; organises this fair" in response.text
-    assert 'href="mailto:fairground@example.org">fairground@example.org</a>' in response.text
+    assert 'href="mailto:fairs@wme.example">fairs@wme.example</a>' in response.text
+    assert "fairground@example.org" not in response.text  # the system's sender is nobody's inbox
+
+
+async def test_without_a_contact_address_the_page_names_the_organiser_only(client: Any) -> None:
+    event = await make_event(await make_org("Black Country Jobs"))
+    response = await client.get(f"/events/{event['slug']}")
+    assert "Black Country Jobs organises this fair" in response.text
+    assert "mailto:" not in response.text and "To contact them" not in response.text
 
 
 async def test_draft_page_is_hidden_from_the_public(client: Any) -> None:
@@ -145,3 +154,60 @@ async def test_cancelled_event_feed_says_cancelled(client: Any) -> None:
     await set_status(event["slug"], "cancelled")
     cal = Calendar.from_ical((await client.get(f"/events/{event['slug']}.ics")).content)
     assert str(cal.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+async def _form_of(event: dict[str, Any]) -> dict[str, Any]:
+    from events.forms import form_values
+
+    return dict(form_values(event, [], event["timezone"]))
+
+
+async def test_an_edit_that_notifies_says_how_many_will_get_the_invite(client: Any) -> None:
+    from tests.registrations.helpers import register
+
+    org = await make_org()
+    await login(client, await make_user("organiser", org=org))
+    event = await make_event(org)
+    for n in (1, 2):
+        await register(event, email=f"person{n}@example.org", name=f"Person {n}")
+    form, url = await _form_of(event), f"/organiser/events/{event['slug']}/edit"
+    retitled = await post_form(client, url, {**form, "title": "New title"})
+    page = await client.get(retitled.headers["location"])
+    assert "Your changes have been saved" in page.text
+    assert "calendar invite" not in page.text  # a new title alone sends nothing
+    moved = await post_form(client, url, {**form, "venue_name": "Coventry Cathedral"})
+    page = await client.get(moved.headers["location"])
+    assert "2 attendees will get an updated calendar invite." in page.text
+    again = await client.get(moved.headers["location"])
+    assert "calendar invite" not in again.text  # said once
+
+
+async def test_one_attendee_is_one_attendee(client: Any) -> None:
+    from tests.registrations.helpers import register
+
+    org = await make_org()
+    await login(client, await make_user("organiser", org=org))
+    event = await make_event(org)
+    await register(event)
+    form = await _form_of(event)
+    moved = await post_form(
+        client, f"/organiser/events/{event['slug']}/edit", {**form, "venue_name": "Elsewhere"}
+    )
+    page = await client.get(moved.headers["location"])
+    assert "1 attendee will get an updated calendar invite." in page.text
+
+
+async def test_the_event_form_keeps_exhibitor_times(client: Any) -> None:
+    org = await make_org()
+    await login(client, await make_user("organiser", org=org))
+    times = {"exhibitor_setup_at": "2031-03-13T08:00", "exhibitor_arrive_by": "2031-03-13T09:30"}
+    created = await post_form(client, "/organiser/events/new", {**FORM, **times})
+    assert created.status_code == 302, created.text
+    row = await Event.select().where(Event.slug == "coventry-jobs-fair").first()
+    assert row is not None
+    assert row["exhibitor_setup_at"] == datetime(2031, 3, 13, 8, 0, tzinfo=UTC)
+    edit = await client.get("/organiser/events/coventry-jobs-fair/edit")
+    assert 'value="2031-03-13T09:30"' in edit.text
+    wrong = {"exhibitor_setup_at": "2031-03-13T09:00", "exhibitor_arrive_by": "2031-03-13T08:00"}
+    bad = await post_form(client, "/organiser/events/coventry-jobs-fair/edit", {**FORM, **wrong})
+    assert bad.status_code == 400 and 'href="#exhibitor_arrive_by"' in bad.text

@@ -253,6 +253,7 @@ async def test_an_invited_colleague_sets_a_password_and_reaches_the_stand(client
     assert link
     url = f"/password-reset/{link.group(1)}"
     page = await client.get(url)
+    assert "Set your password" in page.text and "Set password and sign in" in page.text
     response = await client.post(
         url,
         data={
@@ -261,8 +262,10 @@ async def test_an_invited_colleague_sets_a_password_and_reaches_the_stand(client
             "confirm": PASSWORD,
         },
     )
+    # Signed in at once, on their stands: no "has been changed" page, no second sign-in.
     assert response.status_code in (302, 303), response.text
-    await login(client, {"email": "jo@coventry.gov.uk", "password": PASSWORD})
+    assert response.headers["location"] == "/exhibitor"
+    assert (await client.get("/exhibitor")).status_code == 200
     assert (await client.get(f"/exhibitor/{world['a']}")).status_code == 200
     assert (await client.get(f"/exhibitor/{world['b']}")).status_code == 403
 

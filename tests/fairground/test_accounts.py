@@ -152,7 +152,11 @@ async def test_password_reset_by_emailed_link(client: Any) -> None:
             "_csrf_token": csrf_from(form.text),
         },
     )
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.headers["location"] == "/organiser"
+    assert (await client.get("/organiser")).status_code == 200  # signed in by the link
+    await client.post(
+        "/logout", data={"_csrf_token": csrf_from((await client.get("/account")).text)}
+    )
     reused = await client.post(
         link.group(1),
         data={

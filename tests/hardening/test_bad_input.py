@@ -383,6 +383,23 @@ EVENT_FORM = {
 }
 
 
+EXHIBITOR_TIMES = ("exhibitor_setup_at", "exhibitor_arrive_by")
+
+
+async def _organisation_contact(client: Any) -> Target:
+    org = await make_org()
+    _, token = await signed_in(client, "organiser", org)
+
+    async def read(response: Any, name: str) -> Any:
+        row = await Organisation.select(Organisation.contact_email).where(Organisation.id == org)
+        return row[0]["contact_email"]
+
+    return Target(
+        "/organiser/organisation", {"contact_email": "fairs@example.org"},
+        formats=(Format("contact_email"),), csrf=token, read=read,
+    )  # fmt: skip
+
+
 def _event_slug(response: Any) -> str:
     return location(response).split("/organiser/events/")[1].split("?")[0]
 
@@ -396,7 +413,15 @@ async def _new_event(client: Any) -> Target:
     async def shown(response: Any) -> str:
         return f"/events/{_event_slug(response)}"
 
-    formats = ("venue_postcode", "slug", "capacity", "starts_at", "ends_at", "status")
+    formats = (
+        "venue_postcode",
+        "slug",
+        "capacity",
+        "starts_at",
+        "ends_at",
+        "status",
+        *EXHIBITOR_TIMES,
+    )
     return Target(
         "/organiser/events/new", EVENT_FORM, EVENT_TEXTS,
         tuple(Format(f) for f in formats), csrf=token, read=read, shown=shown,
@@ -422,7 +447,7 @@ async def _edit_event(client: Any) -> Target:
     async def state() -> Any:
         return {k: await event_column(slug, k) for k in (*EVENT_COLUMN_NAMES, "sequence")}
 
-    formats = ("venue_postcode", "capacity", "starts_at", "ends_at")
+    formats = ("venue_postcode", "capacity", "starts_at", "ends_at", *EXHIBITOR_TIMES)
     return Target(
         f"/organiser/events/{slug}/edit", EVENT_FORM, EVENT_TEXTS,
         tuple(Format(f) for f in formats), csrf=token, read=read, shown=shown, state=state,
@@ -1120,6 +1145,7 @@ FORMS: dict[str, Setup] = {
     "POST /organiser/events/{slug:str}/stands": _new_stand,
     "POST /organiser/events/{slug:str}/stands/{stand_id:int}": _edit_stand,
     "POST /organiser/events/{slug:str}/stands/{stand_id:int}/allocate": _allocate,
+    "POST /organiser/organisation": _organisation_contact,
     "POST /organiser/subscribers/preview": _preview,
     "POST /organiser/subscribers/apply": _apply_import,
     "POST /organiser/events/{slug:str}/routing": _routing,

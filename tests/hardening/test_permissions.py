@@ -183,6 +183,8 @@ MATRIX: list[Endpoint] = [
         fresh=("stand", "approved"),
     ),
     E("POST", f"{STANDS}/{{stand_id:int}}/release", ORGANISERS, {}, fresh=("stand",)),
+    E("GET", "/organiser/organisation", ANY_ORGANISER),
+    E("POST", "/organiser/organisation", ANY_ORGANISER, {"contact_email": "fairs@example.org"}),
     E("GET", "/organiser/subscribers", ANY_ORGANISER),
     E("POST", "/organiser/subscribers/preview", ANY_ORGANISER, {"text": SUBSCRIBERS_CSV}),
     E(

@@ -95,7 +95,7 @@ async def test_organiser_routing_and_report(client: Any) -> None:
     assert added.status_code == 303 and await CouncilJobFamily.count() == 1
     report = await client.get(f"/organiser/events/{slug}/report")
     assert report.status_code == 200
-    assert "Leads per council" in report.text and "<svg" in report.text
+    assert "Deliveries per council" in report.text and "<svg" in report.text
     assert (await client.get(f"/organiser/events/{slug}/report/print")).status_code == 200
     stranger = await make_user("organiser", org=await make_org())
     await login(client, stranger)
