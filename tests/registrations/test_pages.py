@@ -113,6 +113,7 @@ async def test_whole_journey_registers_and_confirms(client: Any) -> None:
     assert "You’re registered" in page.text or "You're registered" in page.text
     assert row["reference"] in page.text
     assert f'href="/r/{token}"' in page.text
+    assert f'href="/r/{token}/change"' in page.text  # the change page, from here too
 
 
 async def test_check_your_answers_shows_what_was_entered(client: Any) -> None:
