@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.tables import Slot
 from fairground.db import write_transaction
 from fairground.errors import Conflict
 from fairground.seed import councils, job_families
@@ -96,20 +95,8 @@ async def _move_place(event_id: int, old: int | None, new: int | None) -> None:
     )
     for slot_id, kind in steps:
         if kind == "release":
-            await Slot.update({Slot.confirmed_count: Slot.confirmed_count - 1}).where(
-                (Slot.id == slot_id) & (Slot.confirmed_count > 0)
-            )
-            continue
-        taken = (
-            await Slot.update({Slot.confirmed_count: Slot.confirmed_count + 1})
-            .where(
-                (Slot.id == slot_id)
-                & (Slot.event == event_id)
-                & (Slot.confirmed_count < Slot.capacity)
-            )
-            .returning(Slot.id)
-        )
-        if not taken:
+            await services.release_slot_place(slot_id)
+        elif not await services.take_slot_place(event_id, slot_id):
             raise Conflict(SLOT_FULL, code="slot_full", fields={"slot_id": SLOT_FULL})
 
 

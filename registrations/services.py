@@ -81,20 +81,28 @@ async def _take_place(event_id: int, slot_id: int | None) -> Row | None:
     )
     if not taken:
         return None
-    if slot_id is not None:
-        slot = (
-            await Slot.update({Slot.confirmed_count: Slot.confirmed_count + 1})
-            .where(
-                (Slot.id == slot_id)
-                & (Slot.event == event_id)
-                & (Slot.confirmed_count < Slot.capacity)
-            )
-            .returning(Slot.id)
-        )
-        if not slot:
-            await _release_place(event_id, None)
-            return None
+    if slot_id is not None and not await take_slot_place(event_id, slot_id):
+        await _release_place(event_id, None)
+        return None
     return taken[0]
+
+
+async def take_slot_place(event_id: int, slot_id: int) -> bool:
+    """One place in this event's slot, by conditional update: False when it is full."""
+    taken = (
+        await Slot.update({Slot.confirmed_count: Slot.confirmed_count + 1})
+        .where(
+            (Slot.id == slot_id) & (Slot.event == event_id) & (Slot.confirmed_count < Slot.capacity)
+        )
+        .returning(Slot.id)
+    )
+    return bool(taken)
+
+
+async def release_slot_place(slot_id: int) -> None:
+    await Slot.update({Slot.confirmed_count: Slot.confirmed_count - 1}).where(
+        (Slot.id == slot_id) & (Slot.confirmed_count > 0)
+    )
 
 
 async def _release_place(event_id: int, slot_id: int | None) -> None:
@@ -102,9 +110,7 @@ async def _release_place(event_id: int, slot_id: int | None) -> None:
         (Event.id == event_id) & (Event.confirmed_count > 0)
     )
     if slot_id is not None:
-        await Slot.update({Slot.confirmed_count: Slot.confirmed_count - 1}).where(
-            (Slot.id == slot_id) & (Slot.confirmed_count > 0)
-        )
+        await release_slot_place(slot_id)
 
 
 # ---------------------------------------------------------------- registering
