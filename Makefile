@@ -12,7 +12,7 @@ export PORT
 BASE_URL ?= http://localhost:$(PORT)
 export BASE_URL
 
-.PHONY: run serve install build migrate demo test test-sqlite test-sqlite-coverage test-postgres lint audit bench clean
+.PHONY: run serve install build translations translations-extract translations-init migrate demo test test-sqlite test-sqlite-coverage test-postgres lint audit bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,30 @@ node_modules/.installed: package.json package-lock.json
 static/build/app.css: node_modules/.installed static/src/app.scss static/build.mjs
 	npm run --silent build
 
-install: $(BIN)/.installed node_modules/.installed static/build/app.css
+# The jobseeker's languages (docs/TRANSLATIONS.md): .po files are in the repository,
+# compiled here (the .mo files are not committed).
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy=false -D messages -d translations -l $* --statistics 2>&1 | grep -v '^compiling' || true
+	@test -f $@
+
+translations: $(MO_FILES)
+
+# After changing words in templates or code: the template (.pot) again, and each
+# catalogue updated to it (new messages empty, changed ones marked fuzzy).
+translations-extract: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Msg --add-comments=Translators: \
+	  --project=Fairground --copyright-holder="Fairground contributors" \
+	  --ignore-dirs=".* __pycache__ node_modules static tests bench docs" -o translations/messages.pot .
+	$(BIN)/pybabel update -D messages -i translations/messages.pot -d translations --ignore-obsolete
+
+# A new language: make translations-init LANG=cy (then one line in fairground/i18n.py).
+translations-init: $(BIN)/.installed
+	$(BIN)/pybabel init -D messages -i translations/messages.pot -d translations -l $(LANG)
+
+install: $(BIN)/.installed node_modules/.installed static/build/app.css translations
 
 build: install
 

@@ -23,6 +23,7 @@ from litestar.template import TemplateConfig
 
 from fairground.channels import ResilientPgChannelsBackend
 from fairground.db import start_engine, stop_engine
+from fairground.i18n import LanguageMiddleware
 from fairground.sessions import session_config
 from fairground.settings import Settings, SettingsError, get_settings
 from fairground.static import StaticRevalidation, static_cache_headers
@@ -144,6 +145,7 @@ def _litestar(settings: Settings, sessions: Any) -> Litestar:
         on_shutdown=[stop_engine],
         middleware=[
             PathIdMiddleware(),
+            LanguageMiddleware,
             *_rate_limit(settings),
             sessions.middleware,
             DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),

@@ -17,9 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from events.tables import DoorAssignment, Event, Slot
-from fairground import timefmt
+from fairground import i18n, timefmt
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
+from fairground.i18n import N_
 from fairground.tables import Organisation
 from fairground.templating import ngettext
 from fairground.text import check_block, check_line
@@ -306,8 +307,8 @@ async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> bool:
 async def get_event(slug: str) -> dict[str, Any]:
     row = await Event.select().where(Event.slug == slug).first()
     if row is None:
-        raise NotFound("There is no event at this address", code="event_not_found")
-    return row
+        raise NotFound(N_("There is no event at this address"), code="event_not_found")
+    return i18n.localise(row)  # a jobseeker's page: the organiser's words in their language
 
 
 async def organiser_name(organisation_id: int) -> str:
@@ -394,11 +395,12 @@ async def counts(event_id: int) -> Counts:
 
 
 async def upcoming_events() -> list[dict[str, Any]]:
-    return (
+    rows = (
         await Event.select()
         .where((Event.status == "published") & (Event.ends_at > datetime.now(UTC)))
         .order_by(Event.starts_at)
     )
+    return [i18n.localise(row) for row in rows]
 
 
 async def events_for_organisation(organisation_id: int | None) -> list[dict[str, Any]]:

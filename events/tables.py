@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -38,6 +38,9 @@ class Event(Table):
     # For exhibitors: when they can start setting up, and by when they must be at their stand.
     exhibitor_setup_at = Timestamptz(null=True, default=None)
     exhibitor_arrive_by = Timestamptz(null=True, default=None)
+    # The organiser's own words in other languages (all optional):
+    # {"pl": {"title": …, "description": …, "access_notes": …}, …}
+    translations = JSON(default={})
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
+from fairground import i18n
 from fairground.redact import redact
 from fairground.settings import Settings, get_settings
 from fairground.store import DatabaseStore
@@ -100,6 +101,7 @@ def build_email(
     if context.get("reply_to"):  # the organising organisation's contact address
         message["Reply-To"] = context["reply_to"]
     message["Date"] = formatdate(localtime=False)
+    message["Content-Language"] = i18n.language().code
     message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname)
     message.set_content(render(f"email/{template}/body.txt", **ctx))
     message.add_alternative(render(f"email/{template}/body.html", **ctx), subtype="html")
@@ -129,8 +131,10 @@ def build_email(
 async def queue_email(
     template: str, to: str, context: dict[str, Any], attachments: tuple[Attachment, ...] = ()
 ) -> int:
-    """Render and queue one email; call inside the transaction of the change."""
-    message = build_email(template, to, context, attachments)
+    """Render and queue one email; call inside the transaction of the change. These
+    are staff emails, so English (attendees' are deferred and built in theirs)."""
+    with i18n.use(i18n.DEFAULT):
+        message = build_email(template, to, context, attachments)
     rows = await OutboxMessage.insert(
         OutboxMessage(
             kind="email",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from fairground import i18n
 from fairground.db import write_transaction
+from fairground.i18n import N_
 from fairground.tables import JobFamily, Organisation
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -45,8 +47,34 @@ async def seed_reference_data() -> None:
             existing[row["code"]] = inserted[0]["id"]
 
 
+# The seed's job-family names, for the catalogue: jobseekers read them in their own
+# language (tests/i18n checks that every name in the seed data is here).
+JOB_FAMILY_NAMES = (
+    N_("Adult social care"),
+    N_("Social work (children and adults)"),
+    N_("Planning and building control"),
+    N_("Digital, data and IT"),
+    N_("Finance and audit"),
+    N_("HR and organisational development"),
+    N_("Legal and democratic services"),
+    N_("Environment, waste and parks"),
+    N_("Highways, engineering and transport"),
+    N_("Housing"),
+    N_("Education and SEND"),
+    N_("Public health"),
+    N_("Customer services"),
+    N_("Nursing, medical and allied health"),
+    N_("Policing and community safety"),
+    N_("Business support and administration"),
+    N_("Apprenticeships"),
+    N_("Graduate schemes"),
+)
+
+
 async def job_families() -> list[dict[str, str]]:
-    return await JobFamily.select(JobFamily.code, JobFamily.name).order_by(JobFamily.name)
+    """Code and name, the name in the current language (staff read English)."""
+    rows = await JobFamily.select(JobFamily.code, JobFamily.name).order_by(JobFamily.name)
+    return [{**row, "name": i18n.gettext(row["name"])} for row in rows]
 
 
 async def councils() -> list[dict[str, str]]:

@@ -8,15 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from fairground import timefmt
+from fairground import i18n, timefmt
 from fairground.static import static_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
-TRANSLATIONS = ROOT / "translations"
 
 
 _TAG = re.compile(r"\{%.*?%\}")
@@ -47,15 +45,10 @@ class TemplateLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
-@lru_cache(maxsize=1)
-def translations() -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS), ["en_GB"], domain="messages")
-
-
 def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
     """A count in words from Python, as templates write it: "1 place", "2 places".
     The strings use %(num)d for the count, like Jinja2's ngettext."""
-    return translations().ngettext(singular, plural, num) % {"num": num, **values}
+    return i18n.ngettext(singular, plural, num) % {"num": num, **values}
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +60,19 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+    # gettext of the current language (fairground.i18n), looked up at each call.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
     env.globals["static_url"] = static_url
+    env.globals["language"] = i18n.language
+    env.globals["languages"] = i18n.LANGUAGES
+    env.globals["language_link"] = i18n.link
+    env.globals["localised"] = i18n.localised
+    env.globals["lang_of"] = i18n.lang_of
+    env.globals["is_staff_path"] = i18n.is_staff_path
+    env.filters["translate"] = i18n.translate
+    env.filters["ltr"] = i18n.ltr
     env.filters["when"] = timefmt.when
     env.filters["short"] = timefmt.short
     env.filters["day"] = lambda value, tz: timefmt.day(timefmt.local(value, tz))

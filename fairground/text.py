@@ -34,6 +34,7 @@ import re
 import unicodedata
 
 from fairground.errors import Invalid
+from fairground.i18n import N_, Msg
 
 DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 # Control characters are exactly U+0000-U+001F and U+007F-U+009F (category Cc);
@@ -54,11 +55,13 @@ def check_line(value: object, field: str, label: str, limit: int, errors: dict[s
     """A one-line text (see the module docstring); "" and a message when refused."""
     text = unicodedata.normalize("NFC", "" if value is None else str(value))
     if has_forbidden(text):
-        errors[field] = f"{label} must not contain control characters"
+        errors[field] = Msg(N_("%(label)s must not contain control characters"), label=label)
         return ""
     text = " ".join(text.split())
     if len(text) > limit:
-        errors[field] = f"{label} must be {limit:,} characters or fewer"
+        errors[field] = Msg(
+            N_("%(label)s must be %(limit)s characters or fewer"), label=label, limit=limit
+        )
         return ""
     return text
 
@@ -67,11 +70,13 @@ def check_block(value: object, field: str, label: str, limit: int, errors: dict[
     """A text of several lines (see the module docstring); "" and a message when refused."""
     text = _NEWLINES.sub("\n", unicodedata.normalize("NFC", "" if value is None else str(value)))
     if has_forbidden(text, block=True):
-        errors[field] = f"{label} must not contain control characters"
+        errors[field] = Msg(N_("%(label)s must not contain control characters"), label=label)
         return ""
     text = text.strip()
     if len(text) > limit:
-        errors[field] = f"{label} must be {limit:,} characters or fewer"
+        errors[field] = Msg(
+            N_("%(label)s must be %(limit)s characters or fewer"), label=label, limit=limit
+        )
         return ""
     return text
 

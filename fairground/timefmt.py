@@ -1,17 +1,30 @@
-"""Dates and times as people in the UK read them: "Thursday 23 January 2025, 10am to 3pm"."""
+"""Dates and times as people read them in the current language (fairground.i18n):
+"Thursday 23 January 2025, 10am to 3pm" in English as GOV.UK writes it, and each
+other language's own form by Babel ("czwartek, 23 stycznia 2025, 10:00 – 15:00").
+Always in the event's own time zone."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
+
+from fairground import i18n
+
 
 def local(value: datetime, tz: str) -> datetime:
     return value.astimezone(ZoneInfo(tz))
 
 
+def _english() -> bool:
+    return i18n.language().locale == "en_GB"
+
+
 def clock(value: datetime) -> str:
-    """10am, 10:30am, 12pm (midday is 12pm, as GOV.UK writes it)."""
+    """10am, 10:30am, 12pm (midday is 12pm, as GOV.UK writes it); 10:30 elsewhere."""
+    if not _english():
+        return format_time(value, "short", locale=i18n.babel_locale())
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     if value.minute:
@@ -20,18 +33,41 @@ def clock(value: datetime) -> str:
 
 
 def day(value: datetime) -> str:
+    if not _english():
+        return format_date(value, "full", locale=i18n.babel_locale())
     return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def date(value: datetime) -> str:
+    """23 January 2025."""
+    if not _english():
+        return format_date(value, "long", locale=i18n.babel_locale())
+    return f"{value.day} {value:%B %Y}"
+
+
+def span(start: datetime, end: datetime) -> str:
+    """Two times of one day: "10am to 3pm"."""
+    return i18n.gettext("%(start)s to %(end)s") % {"start": clock(start), "end": clock(end)}
 
 
 def when(starts_at: datetime, ends_at: datetime, tz: str) -> str:
     """The span of an event in its own time zone."""
     start, end = local(starts_at, tz), local(ends_at, tz)
     if start.date() == end.date():
-        return f"{day(start)}, {clock(start)} to {clock(end)}"
-    return f"{day(start)}, {clock(start)} to {day(end)}, {clock(end)}"
+        return i18n.gettext("%(day)s, %(start)s to %(end)s") % {
+            "day": day(start),
+            "start": clock(start),
+            "end": clock(end),
+        }
+    return i18n.gettext("%(start_day)s, %(start)s to %(end_day)s, %(end)s") % {
+        "start_day": day(start),
+        "start": clock(start),
+        "end_day": day(end),
+        "end": clock(end),
+    }
 
 
 def short(value: datetime, tz: str) -> str:
     """23 January 2025, 10am."""
     moment = local(value, tz)
-    return f"{moment.day} {moment:%B %Y}, {clock(moment)}"
+    return i18n.gettext("%(date)s, %(time)s") % {"date": date(moment), "time": clock(moment)}

@@ -28,6 +28,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from fairground import i18n
 from fairground.accounts import Principal, get_principal, principal_for_token, sha256
 from fairground.db import RETRY_AFTER_SECONDS, DatabaseUnavailable
 from fairground.errors import DomainError, NotFound, Throttled
@@ -169,6 +170,8 @@ def _respond(
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
+    if "route_handler" not in request.scope:  # no route, so no middleware ran
+        i18n.set_for(request.scope)
     response = page(
         request,
         "errors/error.html",

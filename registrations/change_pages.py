@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from events import services as events
 from fairground.errors import Conflict, Invalid
+from fairground.i18n import N_
 from fairground.seed import councils, job_families
 from fairground.web import page
 from registrations import services
@@ -26,14 +27,14 @@ from registrations.pages import PUBLIC, TOKEN_HEADERS
 
 Req = Request[Any, Any, Any]
 LISTS = ("interests", "consent_councils")
-TEXTS = ("phone", "postcode", "job_alerts", "slot_id", "access_needs")
+TEXTS = ("phone", "postcode", "job_alerts", "slot_id", "access_needs", "language")
 # The service's field names → the form's.
 FORM_NAMES = {
     "consent": "consent_councils",
     "consent.councils": "consent_councils",
     "consent.job_alerts": "job_alerts",
 }
-ORDER = ("phone", "postcode", "slot_id", "interests", "consent_councils", "job_alerts")
+ORDER = ("phone", "postcode", "slot_id", "interests", "consent_councils", "job_alerts", "language")
 
 
 def _answers_of(registration: dict[str, Any]) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def _answers_of(registration: dict[str, Any]) -> dict[str, Any]:
         "consent_councils": list(registration["consent_councils"] or []),
         "job_alerts": "yes" if registration["consent_job_alerts"] else "no",
         "access_needs": registration["access_needs"],
+        "language": registration["language"],
     }
 
 
@@ -64,6 +66,7 @@ def _raw(answers: dict[str, Any], has_slots: bool) -> dict[str, Any]:
         "postcode": answers["postcode"],
         "interests": answers["interests"],
         "access_needs": answers["access_needs"],
+        "language": answers["language"],
         "consent": {
             "councils": answers["consent_councils"],
             "job_alerts": answers["job_alerts"] == "yes",
@@ -135,7 +138,7 @@ class ChangeController(Controller):
         registration = await services.get_registration(manage_token)
         answers = _read(await request.form())
         if answers["job_alerts"] not in ("yes", "no"):
-            errors = {"job_alerts": "Select yes if you want emails about new jobs"}
+            errors = {"job_alerts": N_("Select yes if you want emails about new jobs")}
             return await _show(request, registration, answers, errors, 400)
         has_slots = bool(await _movable_slots(registration))
         try:
@@ -147,7 +150,9 @@ class ChangeController(Controller):
                 raise
             return await _show(request, registration, answers, _errors(exc), 409)
         saved = ("1" if result.emailed else "2") if result.changed else "0"
-        return Redirect(f"/r/{manage_token}?saved={saved}", status_code=303)
+        # A new language: these pages follow it too (the link sets the cookie).
+        lang = f"&lang={answers['language']}" if "language" in result.changed else ""
+        return Redirect(f"/r/{manage_token}?saved={saved}{lang}", status_code=303)
 
 
 ROUTES: list[Any] = [ChangeController]

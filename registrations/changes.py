@@ -14,6 +14,7 @@ from typing import Any
 
 from fairground.db import write_transaction
 from fairground.errors import Conflict
+from fairground.i18n import N_
 from fairground.seed import councils, job_families
 from fairground.tables import OutboxMessage
 from registrations import emails, services
@@ -23,7 +24,7 @@ from registrations.validation import validate_changes
 Row = dict[str, Any]
 
 # Changes the calendar invite carries (its time, or the details in its description).
-INVITE_FIELDS = frozenset({"slot", "phone", "postcode", "access_needs"})
+INVITE_FIELDS = frozenset({"slot", "phone", "postcode", "access_needs", "language"})
 CONSENT_FIELDS = frozenset({"interests", "consent_councils", "consent_job_alerts"})
 # The order the confirmation email lists the changes in (the change page's order).
 EMAIL_ORDER = (
@@ -34,8 +35,9 @@ EMAIL_ORDER = (
     "consent_councils",
     "consent_job_alerts",
     "access_needs",
+    "language",
 )
-SLOT_FULL = "This entry time is full. Choose another time"
+SLOT_FULL = N_("This entry time is full. Choose another time")
 MAX_EMAILS_PER_HOUR = 10
 
 
@@ -68,7 +70,7 @@ def check_changeable(registration: Row) -> None:
     """A cancelled registration (or one of a cancelled fair) cannot be changed."""
     if registration["status"] == "cancelled" or registration["event"]["status"] == "cancelled":
         raise Conflict(
-            "This place has been cancelled, so it cannot be changed",
+            N_("This place has been cancelled, so it cannot be changed"),
             code="registration_cancelled",
         )
 
@@ -78,10 +80,10 @@ def _check_slot_change(current: Row, changes: dict[str, Any]) -> None:
     if "slot" not in changes:
         return
     if current["checked_in_at"] is not None:
-        detail = "You have already come in, so your entry time cannot change"
+        detail = N_("You have already come in, so your entry time cannot change")
         raise Conflict(detail, code="already_checked_in", fields={"slot_id": detail})
     if current["event"]["ends_at"] <= datetime.now(UTC):
-        detail = "The fair is over, so your entry time cannot change"
+        detail = N_("The fair is over, so your entry time cannot change")
         raise Conflict(detail, code="event_over", fields={"slot_id": detail})
 
 
@@ -120,7 +122,7 @@ async def _save(current: Row, changes: dict[str, Any]) -> Row:
     )
     if not rows:
         raise Conflict(
-            "Your place changed while you were editing. Please try again", code="try_again"
+            N_("Your place changed while you were editing. Please try again"), code="try_again"
         )
     return dict(rows[0])
 

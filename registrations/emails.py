@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from events.tables import Event, Slot
+from fairground import i18n
 from fairground.mail import Attachment, build_email, queue_deferred_email, register_builder
 from fairground.organisations import organisation_contact, reply_to
 from registrations import invites, tickets
@@ -80,16 +81,22 @@ async def _build(params: dict[str, Any]) -> EmailMessage | None:
     event = await Event.select().where(Event.id == row["event"]).first()
     slot = await Slot.select().where(Slot.id == row["slot"]).first() if row["slot"] else None
     assert event is not None
-    makers = {"qr": lambda: _qr(registration), "invite": lambda: _invite(registration, event, slot)}
-    files = tuple(makers[kind]() for kind in params["files"])
     contact = await organisation_contact(event["organisation"])
-    context = {
-        **_context(registration, event, slot),
-        "organiser": contact,
-        "reply_to": reply_to(contact),
-        **params["extra"],
-    }
-    return build_email(f"registration_{params['name']}", registration["email"], context, files)
+    # In the language the registration was made in (or changed to), invite included.
+    with i18n.use(row.get("language")):
+        event = i18n.localise(event)
+        makers = {
+            "qr": lambda: _qr(registration),
+            "invite": lambda: _invite(registration, event, slot),
+        }
+        files = tuple(makers[kind]() for kind in params["files"])
+        context = {
+            **_context(registration, event, slot),
+            "organiser": contact,
+            "reply_to": reply_to(contact),
+            **params["extra"],
+        }
+        return build_email(f"registration_{params['name']}", registration["email"], context, files)
 
 
 for _name in (

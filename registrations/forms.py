@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from litestar.datastructures import FormMultiDict
 
 from fairground.errors import Invalid
+from fairground.i18n import N_
 
 STEPS = ("details", "interests", "access", "equality", "check")
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -96,7 +97,7 @@ def read_equality(form: FormMultiDict) -> tuple[dict[str, str], dict[str, str]]:
         if value in values or value == PREFER_NOT:
             answers[question] = value
         elif value:
-            errors[question] = "Select one of the answers, or skip this question"
+            errors[question] = N_("Select one of the answers, or skip this question")
     return answers, errors
 
 
@@ -142,16 +143,16 @@ def own_errors(step: str, answers: Mapping[str, Any], has_slots: bool) -> dict[s
     """Rules of the form itself (the service has defaults for these)."""
     errors: dict[str, str] = {}
     if step == "details" and has_slots and not answers.get("slot_id"):
-        errors["slot_id"] = "Select the time you want to arrive"
+        errors["slot_id"] = N_("Select the time you want to arrive")
     if step == "interests" and answers.get("job_alerts") not in ("yes", "no"):
-        errors["job_alerts"] = "Select yes if you want emails about new jobs"
+        errors["job_alerts"] = N_("Select yes if you want emails about new jobs")
     if step == "details" and not answers.get("home_council"):
-        errors["home_council"] = "Select the council area you live in, or ‘Not sure’"
+        errors["home_council"] = N_("Select the council area you live in, or ‘Not sure’")
     if step == "access" and any(c not in ACCESS_CHOICES for c in answers.get("access", [])):
-        errors["access"] = "Select what you need from the list"
+        errors["access"] = N_("Select what you need from the list")
     other_ticked = "other" in answers.get("access", [])
     if step == "access" and other_ticked and not str(answers.get("access_other", "")).strip():
-        errors["access_other"] = "Tell us what you need to take part"
+        errors["access_other"] = N_("Tell us what you need to take part")
     return errors
 
 

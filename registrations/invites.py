@@ -22,6 +22,7 @@ from events.ics import (
     years_of,
 )
 from events.vtimezone import vtimezone_ical
+from fairground import i18n
 from fairground.settings import get_settings
 
 
@@ -41,13 +42,17 @@ def times_of(event: dict[str, Any], slot: dict[str, Any] | None) -> tuple[dateti
 
 
 def _description(event: dict[str, Any], registration: dict[str, Any]) -> str:
+    """In the current language (the registration's, when an email is built)."""
+    _ = i18n.gettext
     lines = [
-        f"Reference: {registration['reference']}",
-        f"Your ticket, and to change or cancel: {manage_url(registration['manage_token'])}",
-        f"Event details: {event_url(event)}",
+        _("Reference: %(reference)s") % {"reference": registration["reference"]},
+        _("Your ticket, and to change or cancel: %(url)s")
+        % {"url": manage_url(registration["manage_token"])},
+        _("Event details: %(url)s") % {"url": event_url(event)},
     ]
-    if event.get("access_notes"):
-        lines.append(f"Access: {event['access_notes']}")
+    access_notes, _lang = i18n.localised(event, "access_notes")
+    if access_notes:
+        lines.append(_("Access: %(notes)s") % {"notes": access_notes})
     return "\n".join(lines)
 
 
@@ -58,7 +63,7 @@ def invite_for(
     return Invite(
         uid=f"registration-{registration['id']}@{host()}",
         sequence=int(registration["ics_sequence"]),
-        summary=str(event["title"]),
+        summary=i18n.localised(event, "title")[0],
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=str(event["timezone"]),
@@ -92,7 +97,11 @@ def invite_ics(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "CANCEL" if is_cancelled(registration, event) else "REQUEST")
-    cal.add_component(vevent(invite))
+    component = vevent(invite)
+    if i18n.current() != i18n.DEFAULT:  # RFC 5545 LANGUAGE: the words' language
+        for name in ("summary", "description"):
+            component[name].params["language"] = i18n.current()
+    cal.add_component(component)
     head, marker, tail = bytes(cal.to_ical()).partition(b"BEGIN:VEVENT")
     zones = b"".join(
         vtimezone_ical(tzid, years_of([invite], tzid)) for tzid in sorted(cal.get_used_tzids())
@@ -110,7 +119,7 @@ def google_calendar_url(
     starts_at, ends_at = times_of(event, slot)
     query = {
         "action": "TEMPLATE",
-        "text": event["title"],
+        "text": i18n.localised(event, "title")[0],
         "dates": f"{_utc(starts_at)}/{_utc(ends_at)}",
         "ctz": event["timezone"],
         "location": location_of(event),
@@ -126,7 +135,7 @@ def outlook_calendar_url(
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": event["title"],
+        "subject": i18n.localised(event, "title")[0],
         "startdt": starts_at.astimezone(UTC).isoformat(),
         "enddt": ends_at.astimezone(UTC).isoformat(),
         "location": location_of(event),

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from events import services as events
 from fairground.errors import Conflict, Invalid, NotFound
+from fairground.i18n import N_
 from fairground.seed import councils, job_families
 from fairground.web import page
 from registrations import forms, invites, services
@@ -33,7 +34,7 @@ async def _event_for_registration(slug: str) -> dict[str, Any]:
     """A draft is not there at all for the public; other states are shown."""
     event = await events.get_event(slug)
     if event["status"] == "draft":
-        raise NotFound("There is no event at this address", code="event_not_found")
+        raise NotFound(N_("There is no event at this address"), code="event_not_found")
     return event
 
 

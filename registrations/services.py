@@ -21,8 +21,10 @@ from piccolo.query.functions.aggregate import Count
 from events import services as events
 from events.services import Counts, get_event, registration_open
 from events.tables import Event, Slot
+from fairground import i18n
 from fairground.db import write_transaction
 from fairground.errors import Conflict, NotFound
+from fairground.i18n import N_
 from fairground.store import Allowance, DatabaseStore
 from registrations import emails, invites
 from registrations.tables import AccessRequest, EqualityResponse, Registration
@@ -152,6 +154,7 @@ async def _insert(event_id: int, data: RegistrationInput, status: str) -> Row:
         access_needs=data.access_needs,
         consent_councils=list(data.consent_councils),
         consent_job_alerts=data.consent_job_alerts,
+        language=data.language,
         status=status,
     )
     inserted = await Registration.insert(row).returning(*Registration.all_columns())
@@ -234,7 +237,7 @@ def _result(row: Row) -> RegistrationResult:
 def check_registration_open(event: Row) -> None:
     """Published, not over, and inside the registration window."""
     if not registration_open(event):
-        raise Conflict("Registration for this event is closed", code="registration_closed")
+        raise Conflict(N_("Registration for this event is closed"), code="registration_closed")
 
 
 async def register_attendee(
@@ -261,7 +264,7 @@ async def register_attendee(
                 return _result(await _reregister(existing, event, data, slot))
             if existing is not None:
                 raise await _already_registered(event, existing["email"]) from None
-    raise Conflict("Please try again", code="try_again")
+    raise Conflict(N_("Please try again"), code="try_again")
 
 
 async def _reregister(existing: Row, event: Row, data: RegistrationInput, slot: Row | None) -> Row:
@@ -290,7 +293,9 @@ async def _reregister(existing: Row, event: Row, data: RegistrationInput, slot: 
         if not rows:  # someone else re-registered it first
             if fresh:
                 await _release_place(event["id"], data.slot_id)
-            raise Conflict("This email address is already registered", code="already_registered")
+            raise Conflict(
+                N_("This email address is already registered"), code="already_registered"
+            )
         row = rows[0]
         await consent_changed(row["id"])
         if data.access_needs:
@@ -330,7 +335,9 @@ async def get_registration(manage_token: str) -> Row:
     None when there is none) and `links` (manage, qr_svg, qr_png, ics, google,
     outlook). NotFound for an unknown token."""
     if not manage_token or len(manage_token) > 64:
-        raise NotFound("There is no registration at this address", code="registration_not_found")
+        raise NotFound(
+            N_("There is no registration at this address"), code="registration_not_found"
+        )
     row = (
         await Registration.select()
         .where(Registration.manage_token == manage_token)
@@ -338,10 +345,14 @@ async def get_registration(manage_token: str) -> Row:
         .first()
     )
     if row is None:
-        raise NotFound("There is no registration at this address", code="registration_not_found")
+        raise NotFound(
+            N_("There is no registration at this address"), code="registration_not_found"
+        )
     event = await Event.select().where(Event.id == row["event"]).first()
     slot = await _slot_row(row["slot"])
     assert event is not None  # the foreign key guarantees it
+    i18n.prefer(row["language"])  # the attendee's pages: their language on a new device
+    event = i18n.localise(event)
     return {**row, "event": event, "slot": slot, "links": links_for(row, event, slot)}
 
 
@@ -379,7 +390,7 @@ async def cancel_registration(manage_token: str) -> Row:
             if cancelled is not None:
                 break
         else:
-            raise Conflict("Please try again", code="try_again")
+            raise Conflict(N_("Please try again"), code="try_again")
         event, slot = current["event"], current["slot"]
         was_confirmed = current["status"] == "confirmed"
         await emails.send_cancellation_email(cancelled, event, slot, was_confirmed)

@@ -29,6 +29,8 @@ class Registration(Table):
     access_needs = Text(default="")
     consent_councils = JSON(default=[])
     consent_job_alerts = Boolean(default=False)
+    # The language the registration was made in (fairground.i18n): its emails and invite.
+    language = Varchar(length=8, default="en")
     status = Varchar(length=12, index=True)
     ticket_code = Varchar(length=120, null=True, default=None, unique=True)
     ics_sequence = Integer(default=0)

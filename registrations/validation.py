@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from events import services as events
+from fairground import i18n
 from fairground.accounts import normalise_email
 from fairground.errors import Invalid
+from fairground.i18n import N_, Msg
 from fairground.seed import councils, job_families
 from fairground.text import check_block, check_line, has_forbidden
 
@@ -22,23 +24,26 @@ MAX_ACCESS_NEEDS = 2000
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}\Z")
 REFERENCE_TTL = 300.0
 # What attendees may change themselves, by the API's names.
-CHANGEABLE = ("phone", "postcode", "interests", "consent", "slot_id", "access_needs")
+CHANGEABLE = ("phone", "postcode", "interests", "consent", "slot_id", "access_needs", "language")
 
 MESSAGES = {
-    "name": "Enter your full name",
-    "email": "Enter your email address",
-    "email_format": "Enter an email address in the correct format, like name@example.com",
-    "phone": "Enter a telephone number, like 01632 960 001 or +44 7700 900 982",
-    "postcode": "Enter a real postcode, like CV21 2AA",
-    "home_council": "Select your home council from the list",
-    "interests": "Select job families from the list",
-    "access_needs": f"Access needs must be {MAX_ACCESS_NEEDS:,} characters or fewer",
-    "slot_id": "Select an entry time",
-    "slot_other": "Select an entry time from the list",
-    "slot_none": "This event has no entry times: leave the entry time empty",
-    "consent.councils": "Select councils from the list",
-    "consent.job_alerts": "Select yes or no for job alerts",
-    "equality": "Equality answers must be short pieces of text",
+    "name": N_("Enter your full name"),
+    "email": N_("Enter your email address"),
+    "email_format": N_("Enter an email address in the correct format, like name@example.com"),
+    "phone": N_("Enter a telephone number, like 01632 960 001 or +44 7700 900 982"),
+    "postcode": N_("Enter a real postcode, like CV21 2AA"),
+    "home_council": N_("Select your home council from the list"),
+    "interests": N_("Select job families from the list"),
+    "access_needs": Msg(
+        N_("Access needs must be %(limit)s characters or fewer"), limit=MAX_ACCESS_NEEDS
+    ),
+    "slot_id": N_("Select an entry time"),
+    "slot_other": N_("Select an entry time from the list"),
+    "slot_none": N_("This event has no entry times: leave the entry time empty"),
+    "consent.councils": N_("Select councils from the list"),
+    "consent.job_alerts": N_("Select yes or no for job alerts"),
+    "equality": N_("Equality answers must be short pieces of text"),
+    "language": N_("Choose a language from the list"),
 }
 # At the door the form is filled in by staff about someone else (a walk-up).
 STAFF_MESSAGES = {
@@ -62,6 +67,7 @@ class RegistrationInput:
     slot_id: int | None = None
     consent_councils: tuple[str, ...] = ()
     consent_job_alerts: bool = False
+    language: str = i18n.DEFAULT  # for its emails and invite (fairground.i18n)
 
 
 _reference_cache: dict[str, tuple[float, frozenset[str]]] = {}
@@ -83,7 +89,7 @@ def _text(raw: dict[str, Any], field: str, errors: dict[str, str]) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        errors[field] = MESSAGES.get(field, "Enter text")
+        errors[field] = MESSAGES.get(field, N_("Enter text"))
         return ""
     return unicodedata.normalize("NFC", value).strip()
 
@@ -94,7 +100,7 @@ def _check_name(raw: dict[str, Any], errors: dict[str, str], messages: dict[str,
     name = _text(raw, "name", errors)
     if "name" in errors:
         return ""
-    name = check_line(name, "name", "Full name", MAX_NAME, errors)
+    name = check_line(name, "name", N_("Full name"), MAX_NAME, errors)
     if not name and "name" not in errors:
         errors["name"] = messages["name"]
     return name
@@ -218,7 +224,11 @@ async def validate_registration(
     phone, postcode = _check_contact(raw, errors)
     choices = await _check_choices(raw, errors)
     access_needs = check_block(
-        _text(raw, "access_needs", errors), "access_needs", "Access needs", MAX_ACCESS_NEEDS, errors
+        _text(raw, "access_needs", errors),
+        "access_needs",
+        N_("Access needs"),
+        MAX_ACCESS_NEEDS,
+        errors,
     )
     slot_id = await _check_slot(event, raw, errors, walk_up)
     if errors:
@@ -232,6 +242,18 @@ async def validate_registration(
         slot_id=slot_id,
         **choices,
     )
+
+
+def _check_language(raw: dict[str, Any], errors: dict[str, str]) -> str:
+    """A code of fairground.i18n.LANGUAGES ("pl"); by default the language the
+    request is in (a page's; the API's is English)."""
+    value = raw.get("language")
+    if value is None or value == "":
+        return i18n.current() if i18n.current() in i18n.LANGUAGES else i18n.DEFAULT
+    if isinstance(value, str) and value in i18n.LANGUAGES:
+        return value
+    errors["language"] = MESSAGES["language"]
+    return i18n.DEFAULT
 
 
 async def _changed_consent(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -265,10 +287,12 @@ async def validate_changes(event: Row, raw: dict[str, Any]) -> dict[str, Any]:
         values.update(await _changed_consent(raw, errors))
     if "access_needs" in raw:
         text = _text(raw, "access_needs", errors)
-        label = "Access needs"
+        label = N_("Access needs")
         values["access_needs"] = check_block(text, "access_needs", label, MAX_ACCESS_NEEDS, errors)
     if "slot_id" in raw:
         values["slot"] = await _check_slot(event, raw, errors, walk_up=False)
+    if "language" in raw:
+        values["language"] = _check_language(raw, errors)
     if errors:
         raise Invalid("Some fields are not valid", fields=errors)
     return values
@@ -282,7 +306,7 @@ def _check_equality(equality: dict[str, str] | None) -> dict[str, str]:
         return {}
     errors: dict[str, str] = {}
     answers = {
-        k: check_line(v, "equality", "An equality answer", 200, errors)
+        k: check_line(v, "equality", N_("An equality answer"), 200, errors)
         for k, v in equality.items()
         if isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and not has_forbidden(k)
     }

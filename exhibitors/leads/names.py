@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fairground import i18n
 from fairground.seed import councils, job_families
-from fairground.templating import translations
 
 Row = dict[str, Any]
 
@@ -27,7 +27,7 @@ async def load_names() -> Names:
 
 
 def _(text: str) -> str:
-    return translations().gettext(text)
+    return i18n.gettext(text)
 
 
 def council_name(names: Names, code: str | None) -> str:

@@ -15,6 +15,7 @@ from exhibitors.leads.routing import withdraw_unconsented
 from exhibitors.leads.tables import Lead
 from fairground.db import write_transaction
 from fairground.errors import Invalid
+from fairground.i18n import N_
 from registrations.services import get_registration
 
 Row = dict[str, Any]
@@ -48,7 +49,7 @@ def _exhibitor_id(value: str) -> int:
     except ValueError:
         number = 0
     if not 0 < number < 2**31:
-        message = "Choose a stand from the list"
+        message = N_("Choose a stand from the list")
         raise Invalid(message, fields={"exhibitor": message})
     return number
 
@@ -73,7 +74,7 @@ async def withdraw_stand_consent(manage_token: str, exhibitor: str) -> Row:
             .returning(Lead.id)
         )  # fmt: skip
         if not rows:
-            message = "You have not agreed to share your details at this stand"
+            message = N_("You have not agreed to share your details at this stand")
             raise Invalid(message, fields={"exhibitor": message}, code="no_stand_consent")
         await withdraw_unconsented(rows[0]["id"])
     found = [c for c in await stand_consents(manage_token) if c["exhibitor_id"] == exhibitor_id]

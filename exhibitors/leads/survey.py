@@ -13,8 +13,10 @@ from events.tables import Event
 from exhibitors.leads.routing import mark_registration_for_routing
 from exhibitors.leads.services import check_interests
 from exhibitors.leads.tables import EventJob, Lead
+from fairground import i18n
 from fairground.db import write_transaction
 from fairground.errors import Invalid, NotFound
+from fairground.i18n import N_
 from fairground.mail import build_email, queue_deferred_email, register_builder
 from fairground.seed import councils as all_councils
 from fairground.settings import get_settings
@@ -45,12 +47,14 @@ async def _build(params: dict[str, Any]) -> EmailMessage | None:
     if row is None or row["name"] == ERASED:  # erased since: nothing to send
         return None
     event = await Event.select().where(Event.id == row["event"]).first()
-    context = {
-        "registration": row,
-        "event": event,
-        "follow_up_url": follow_up_url(row["manage_token"]),
-    }
-    return build_email(f"leads_follow_up_{params['kind']}", row["email"], context)
+    assert event is not None
+    with i18n.use(row["language"]):
+        context = {
+            "registration": row,
+            "event": i18n.localise(event),
+            "follow_up_url": follow_up_url(row["manage_token"]),
+        }
+        return build_email(f"leads_follow_up_{params['kind']}", row["email"], context)
 
 
 register_builder("leads_follow_up", _build)
@@ -96,7 +100,9 @@ def survey_open(event: Row, now: datetime | None = None) -> bool:
 async def follow_up_context(manage_token: str) -> Row:
     registration = await get_registration(manage_token)
     if registration["name"] == ERASED:
-        raise NotFound("There is no registration at this address", code="registration_not_found")
+        raise NotFound(
+            N_("There is no registration at this address"), code="registration_not_found"
+        )
     return {
         "registration": registration,
         "event": registration["event"],
@@ -141,11 +147,11 @@ async def save_follow_up(
     ticked that says so), the job families their interests; returns the lead id."""
     context = await follow_up_context(manage_token)
     if not context["open"]:
-        raise Invalid("You can answer once the fair is over", code="follow_up_not_open")
+        raise Invalid(N_("You can answer once the fair is over"), code="follow_up_not_open")
     councils = await _check_councils(councils)
     interests = await check_interests(interests)
     if councils and not consent:
-        message = "Tick the box to agree to share your details with the councils you chose"
+        message = N_("Tick the box to agree to share your details with the councils you chose")
         raise Invalid(message, fields={"consent": message})
     registration = context["registration"]
     async with write_transaction():
