@@ -33,7 +33,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy=false -D messages -d translations -l $* --statistics 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/pybabel compile -D messages -d translations -l $* --statistics 2>&1 | grep -v '^compiling' || true
 	@test -f $@
 
 translations: $(MO_FILES)

@@ -258,6 +258,8 @@ def _fields_from_api(data: EventIn | EventPatch) -> dict[str, Any]:
         raw.update({f"venue_{k}" if k != "access_notes" else k: v for k, v in venue_dict.items()})
     if "slots" in raw:
         raw["slots"] = [msgspec.structs.asdict(s) for s in raw["slots"]]
+    if "translations" in raw:
+        raw["translations"] = {k: msgspec.to_builtins(v) for k, v in raw["translations"].items()}
     return raw
 
 

@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 
 from litestar.datastructures import FormMultiDict
 
+from fairground import i18n
 from fairground.errors import Invalid
 
 SLOT_ROWS = 4
 # A whole number as a form sends it: ASCII digits, few enough to be an id or a capacity
 # (str.isdigit() also takes "²", which int() refuses).
 ID_TEXT = re.compile(r"[0-9]{1,9}")
+OWN_WORDS = ("title", "description", "access_notes")  # per language (i18n)
 TEXT_FIELDS = (
     "title",
     "slug",
@@ -121,6 +123,11 @@ def parse_event_form(form: FormMultiDict, tz: str) -> dict[str, Any]:
     fields["door_opens_minutes"] = _door_opens(str(form.get("door_opens_minutes", "")), errors)
     fields["slots"] = _slots(form, tz, errors)
     fields["status"] = str(form.get("status", "draft"))
+    fields["translations"] = {
+        code: {name: str(form.get(f"translations.{code}.{name}", "")) for name in OWN_WORDS}
+        for code in i18n.LANGUAGES
+        if code != i18n.DEFAULT
+    }
     if not fields["title"]:
         errors["title"] = "Enter a title"
     if not fields["venue_name"]:
@@ -138,6 +145,9 @@ def form_values(
         return {"status": "draft"}
     zone = ZoneInfo(tz)
     values = {name: event.get(name) or "" for name in TEXT_FIELDS}
+    for code, words in i18n.own_words(event).items():
+        for name in OWN_WORDS:
+            values[f"translations.{code}.{name}"] = (words or {}).get(name, "")
     values["capacity"] = str(event["capacity"])
     values["door_opens_minutes"] = str(event["door_opens_minutes"])
     for name in TIME_FIELDS:

@@ -18,6 +18,19 @@ Status = Literal["draft", "published", "closed", "cancelled"]
 DoorOpens = Annotated[int, Meta(ge=0, le=1440)]
 
 
+class EventWords(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The organiser's own words in one other language (all optional): a jobseeker
+    reading that language sees them, and the English where one is left out."""
+
+    title: ShortText = ""
+    description: LongText = ""
+    access_notes: LongText = ""
+
+
+# By language code ("pl", "ar"…: fairground.i18n.LANGUAGES, English excepted).
+Translations = dict[Annotated[str, Meta(max_length=8)], EventWords]
+
+
 class VenueIn(Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     address: LongText = ""
@@ -48,6 +61,7 @@ class EventIn(Struct, forbid_unknown_fields=True):
     door_opens_minutes: DoorOpens = 120
     exhibitor_setup_at: AwareDatetime | None = None
     exhibitor_arrive_by: AwareDatetime | None = None
+    translations: Translations = msgspec.field(default_factory=dict)
 
 
 class EventPatch(Struct, forbid_unknown_fields=True):
@@ -65,6 +79,7 @@ class EventPatch(Struct, forbid_unknown_fields=True):
     door_opens_minutes: DoorOpens | UnsetType = UNSET
     exhibitor_setup_at: AwareDatetime | UnsetType | None = UNSET
     exhibitor_arrive_by: AwareDatetime | UnsetType | None = UNSET
+    translations: Translations | UnsetType = UNSET
 
 
 class VenueOut(Struct):
@@ -114,3 +129,4 @@ class EventOut(Struct):
     door_opens_minutes: int = 120
     exhibitor_setup_at: datetime | None = None
     exhibitor_arrive_by: datetime | None = None
+    translations: dict[str, EventWords] = msgspec.field(default_factory=dict)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from events import services
-from events.schemas import CountsOut, EventOut, LinksOut, SlotOut, VenueOut
+from events.schemas import CountsOut, EventOut, EventWords, LinksOut, SlotOut, VenueOut
+from fairground import i18n
+
+EVENT_WORDS = ("title", "description", "access_notes")
 
 
 async def event_out(event: dict[str, Any]) -> EventOut:
@@ -52,4 +55,9 @@ async def event_out(event: dict[str, Any]) -> EventOut:
         ),
         exhibitor_setup_at=event.get("exhibitor_setup_at"),
         exhibitor_arrive_by=event.get("exhibitor_arrive_by"),
+        translations={
+            code: EventWords(**{k: v for k, v in words.items() if k in EVENT_WORDS})
+            for code, words in i18n.own_words(event).items()
+            if isinstance(words, dict)
+        },
     )

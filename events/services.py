@@ -133,6 +133,46 @@ TEXTS = (
 )
 
 
+# The organiser's own words in other languages: (field, label, limit, block).
+OWN_WORDS = (
+    ("title", "The title", 200, False),
+    ("description", "The description", 5000, True),
+    ("access_notes", "The access notes", 5000, True),
+)
+
+
+def check_translations(value: Any, errors: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{language: {title, description, access_notes}} for the languages of
+    fairground.i18n other than English; empty texts and languages are dropped."""
+    if isinstance(value, str):
+        value = i18n.own_words({"translations": value})
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors["translations"] = "Give translations as an object of languages"
+        return {}
+    words: dict[str, dict[str, str]] = {}
+    for code, texts in value.items():
+        if code not in i18n.LANGUAGES or code == i18n.DEFAULT:
+            errors["translations"] = "Translations are for " + ", ".join(
+                c for c in i18n.LANGUAGES if c != i18n.DEFAULT
+            )
+            continue
+        if not isinstance(texts, dict) or not set(texts) <= {w[0] for w in OWN_WORDS}:
+            errors[f"translations.{code}"] = "Give a title, description or access notes"
+            continue
+        own: dict[str, str] = {}
+        for name, label, limit, block in OWN_WORDS:
+            check = check_block if block else check_line
+            field = f"translations.{code}.{name}"
+            text = check(texts.get(name) or "", field, label, limit, errors)
+            if text:
+                own[name] = text
+        if own:
+            words[code] = own
+    return words
+
+
 def _check_texts(fields: dict[str, Any], errors: dict[str, str]) -> None:
     """Titles and names are lines, the rest blocks, as fairground.text defines them."""
     for column, field, label, limit, block in TEXTS:
@@ -149,6 +189,8 @@ def check_event_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Every rule on an event's fields at once; raise Invalid naming each bad field."""
     errors: dict[str, str] = {}
     _check_texts(fields, errors)
+    if "translations" in fields:
+        fields["translations"] = check_translations(fields["translations"], errors)
     slug = fields.get("slug")
     if slug and (not isinstance(slug, str) or len(slug) > 80 or not SLUG_RE.match(slug)):
         errors["slug"] = "Slug can only use lower case letters, numbers and hyphens"
@@ -212,6 +254,7 @@ async def _unique_slug(base: str) -> str:
 
 _EVENT_COLUMNS = (
     "title",
+    "translations",
     "description",
     "venue_name",
     "venue_address",
@@ -304,11 +347,13 @@ async def _save_slots(event_id: int, slots: list[dict[str, Any]]) -> bool:
     return moved
 
 
-async def get_event(slug: str) -> dict[str, Any]:
-    row = await Event.select().where(Event.slug == slug).first()
+async def get_event(slug: str, localise: bool = True) -> dict[str, Any]:
+    """The event; on a jobseeker's page with the organiser's words in their language
+    (fairground.i18n.localise; staff pages and the API are in English)."""
+    row = await Event.select().where(Event.slug == slug).output(load_json=True).first()
     if row is None:
         raise NotFound(N_("There is no event at this address"), code="event_not_found")
-    return i18n.localise(row)  # a jobseeker's page: the organiser's words in their language
+    return i18n.localise(row) if localise else row
 
 
 async def organiser_name(organisation_id: int) -> str:
@@ -330,7 +375,7 @@ async def update_event(slug: str, changes: dict[str, Any]) -> bool:
     runs the change hooks (calendar updates to confirmed attendees). Returns
     whether the event was rescheduled."""
     async with write_transaction():
-        before = await get_event(slug)
+        before = await get_event(slug, localise=False)
         merged = {**before, **changes}
         if "slots" not in changes:
             merged["slots"] = []

@@ -227,6 +227,14 @@ def translate(value: Any) -> Any:
     return value
 
 
+def translate_parts(value: Any, separator: str = "; ") -> Any:
+    """A stored list of our words and the person's own ("Step-free access; a seat
+    near the door", as the organiser reads it), our words in the current language."""
+    if not isinstance(value, str) or not value or current() == DEFAULT:
+        return value
+    return separator.join(gettext(part) if part else part for part in value.split(separator))
+
+
 def babel_locale(code: str | None = None) -> Locale:
     return _babel_locale(language(code).locale)
 

@@ -101,7 +101,6 @@ def build_email(
     if context.get("reply_to"):  # the organising organisation's contact address
         message["Reply-To"] = context["reply_to"]
     message["Date"] = formatdate(localtime=False)
-    message["Content-Language"] = i18n.language().code
     message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname)
     message.set_content(render(f"email/{template}/body.txt", **ctx))
     message.add_alternative(render(f"email/{template}/body.html", **ctx), subtype="html")
@@ -125,6 +124,8 @@ def build_email(
             filename=item.filename,
             params=dict(p.strip().split("=", 1) for p in params.split(";") if "=" in p),
         )
+    # After the parts: set_content() and friends clear the Content-* headers.
+    message["Content-Language"] = i18n.language().code
     return message
 
 

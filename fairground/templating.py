@@ -73,6 +73,7 @@ def environment() -> Environment:
     env.globals["is_staff_path"] = i18n.is_staff_path
     env.filters["translate"] = i18n.translate
     env.filters["ltr"] = i18n.ltr
+    env.filters["translate_parts"] = i18n.translate_parts
     env.filters["when"] = timefmt.when
     env.filters["short"] = timefmt.short
     env.filters["day"] = lambda value, tz: timefmt.day(timefmt.local(value, tz))

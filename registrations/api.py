@@ -69,6 +69,7 @@ def registration_out(row: Row) -> RegistrationOut:
         home_council=row["home_council"],
         interests=list(row["interests"] or []),
         access_needs=row["access_needs"],
+        language=row["language"],
         consent=ConsentOut(
             councils=list(row["consent_councils"] or []), job_alerts=row["consent_job_alerts"]
         ),

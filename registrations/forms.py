@@ -41,10 +41,10 @@ MAX_TEXT = 2000
 # the words the organiser reads in the queue, so they stay in English.
 ACCESS_CHOICES = ("bsl", "step_free", "hearing_loop", "quiet", "other")
 ACCESS_WORDS = {
-    "bsl": "British Sign Language (BSL) interpreter",
-    "step_free": "Step-free access",
-    "hearing_loop": "Hearing loop",
-    "quiet": "A quiet space",
+    "bsl": N_("British Sign Language (BSL) interpreter"),
+    "step_free": N_("Step-free access"),
+    "hearing_loop": N_("Hearing loop"),
+    "quiet": N_("A quiet space"),
     "other": "Other",
 }
 

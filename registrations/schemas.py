@@ -15,6 +15,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 # Generous limits so a huge value is a 422 from msgspec, never a slow path.
 Text = Annotated[str, Meta(max_length=5000)]
+Language = Annotated[str, Meta(max_length=8)]
 Codes = Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=100)]
 
 
@@ -35,6 +36,8 @@ class RegistrationIn(Struct, forbid_unknown_fields=True):
     consent: ConsentIn | None = None
     # Optional equality monitoring answers (question → answer); stored apart.
     equality: dict[Annotated[str, Meta(max_length=40)], Text] | None = None
+    # The language of the attendee's emails and invite (fairground.i18n): "pl", "ar"…
+    language: Language | None = None
 
     def raw(self) -> dict[str, Any]:
         """The dict validate_registration reads."""
@@ -49,6 +52,7 @@ class RegistrationIn(Struct, forbid_unknown_fields=True):
             "access_needs": self.access_needs,
             "slot_id": self.slot_id,
             "consent": {"councils": consent.councils, "job_alerts": consent.job_alerts},
+            "language": self.language or "en",
         }
 
 
@@ -66,12 +70,13 @@ class RegistrationPatch(Struct, forbid_unknown_fields=True):
     consent: ConsentPatch | UnsetType = UNSET
     slot_id: int | UnsetType | None = UNSET
     access_needs: Text | UnsetType | None = UNSET
+    language: Language | UnsetType = UNSET
 
     def raw(self) -> dict[str, Any]:
         """The dict update_registration reads: only the fields sent."""
         raw = {
             name: getattr(self, name)
-            for name in ("phone", "postcode", "interests", "slot_id", "access_needs")
+            for name in ("phone", "postcode", "interests", "slot_id", "access_needs", "language")
             if getattr(self, name) is not UNSET
         }
         if not isinstance(self.consent, UnsetType):
@@ -142,6 +147,7 @@ class RegistrationOut(Struct):
     home_council: str
     interests: list[str]
     access_needs: str
+    language: str
     consent: ConsentOut
     slot: SlotOut | None
     event: EventSummary

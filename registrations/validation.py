@@ -231,9 +231,11 @@ async def validate_registration(
         errors,
     )
     slot_id = await _check_slot(event, raw, errors, walk_up)
+    language = _check_language(raw, errors)
     if errors:
-        raise Invalid("Some fields are not valid", fields=errors)
+        raise Invalid(N_("Some fields are not valid"), fields=errors)
     return RegistrationInput(
+        language=language,
         name=name,
         email=email,
         phone=phone,
@@ -294,7 +296,7 @@ async def validate_changes(event: Row, raw: dict[str, Any]) -> dict[str, Any]:
     if "language" in raw:
         values["language"] = _check_language(raw, errors)
     if errors:
-        raise Invalid("Some fields are not valid", fields=errors)
+        raise Invalid(N_("Some fields are not valid"), fields=errors)
     return values
 
 

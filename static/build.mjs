@@ -6,7 +6,7 @@
 // govuk-* file and replace the favicons with our own "F" tile, which is
 // drawn here from the same shapes as static/src/images/favicon.svg.
 
-import { copyFileSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
@@ -167,4 +167,36 @@ copyFileSync(join(zxing, "es", "share.js"), join(build, "zxing", "share.js"));
 copyFileSync(join(zxing, "reader", "zxing_reader.wasm"), join(build, "zxing", "zxing_reader.wasm"));
 copyFileSync(join(root, "node_modules", "@noble", "ed25519", "index.js"), join(build, "noble-ed25519.js"));
 
-console.log(`Copied govuk-frontend files and drew icons in ${build}`);
+// --- Fonts for the jobseeker's languages ------------------------------------
+// Noto families from @fontsource, already cut to one script each: the browser
+// fetches a file only when a page has characters in its unicode-range. Arabic
+// and Bengali, Gurmukhi for Punjabi, Nastaliq for Urdu (fairground/i18n.py).
+// fonts.css holds their @font-face rules; app.scss picks the family per language.
+
+const FONTS = [
+  ["noto-sans-arabic", "arabic"],
+  ["noto-nastaliq-urdu", "arabic"],
+  ["noto-sans-gurmukhi", "gurmukhi"],
+  ["noto-sans-bengali", "bengali"],
+];
+mkdirSync(join(build, "fonts"), { recursive: true });
+const faces = [];
+for (const [name, subset] of FONTS) {
+  const dir = join(root, "node_modules", "@fontsource", name);
+  for (const weight of ["400", "700"]) {
+    const css = readFileSync(join(dir, `${weight}.css`), "utf8");
+    const file = `${name}-${subset}-${weight}-normal.woff2`;
+    const block = css.split("@font-face").find((rule) => rule.includes(`/${file}`));
+    if (!block) throw new Error(`no @font-face for ${file} in @fontsource/${name}`);
+    const range = /unicode-range:\s*([^;]+);/.exec(block)[1];
+    const family = /font-family:\s*'([^']+)'/.exec(block)[1];
+    copyFileSync(join(dir, "files", file), join(build, "fonts", file));
+    faces.push(
+      `@font-face{font-family:"${family}";font-style:normal;font-weight:${weight};` +
+        `font-display:swap;src:url(fonts/${file}) format("woff2");unicode-range:${range}}`,
+    );
+  }
+}
+writeFileSync(join(build, "fonts.css"), faces.join("\n") + "\n");
+
+console.log(`Copied govuk-frontend files and fonts, and drew icons in ${build}`);
