@@ -23,7 +23,7 @@ from litestar.template import TemplateConfig
 
 from fairground.channels import ResilientPgChannelsBackend
 from fairground.db import start_engine, stop_engine
-from fairground.i18n import LanguageMiddleware
+from fairground.i18n import LanguageMiddleware, enable_pseudo
 from fairground.sessions import session_config
 from fairground.settings import Settings, SettingsError, get_settings
 from fairground.static import StaticRevalidation, static_cache_headers
@@ -133,6 +133,8 @@ def _declare_bearer(app: Litestar) -> Litestar:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    if settings.pseudo_locale:
+        enable_pseudo()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     sessions = session_config(settings)
     return _declare_bearer(_litestar(settings, sessions))

@@ -306,7 +306,11 @@ def lang_of(record: dict[str, Any], field: str) -> Markup:
     lang = (record.get("text_lang") or {}).get(field, DEFAULT)
     if lang == current() or (lang == DEFAULT and current() == DEFAULT):
         return Markup("")
-    return Markup(f' lang="{"en-GB" if lang == DEFAULT else lang}"')  # noqa: S704 - a code of LANGUAGES
+    code = "en-GB" if lang == DEFAULT else lang
+    direction = language(lang).dir
+    if direction == language().dir:
+        return Markup(f' lang="{code}"')  # noqa: S704 - codes of LANGUAGES
+    return Markup(f' lang="{code}" dir="{direction}"')  # noqa: S704 - codes of LANGUAGES  # noqa: S704 - a code of LANGUAGES
 
 
 def _cookie(scope: Any) -> str | None:

@@ -42,6 +42,9 @@ class Settings:
     reminder_hours_before: int
     secure_cookies: bool
     outbox_lease_seconds: int
+    # `?lang=qps` shows every message of the catalogue as ⟦…⟧ (for translators and
+    # developers: words outside gettext stand out). Off in production.
+    pseudo_locale: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,6 +193,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         reminder_hours_before=_int(env, "REMINDER_HOURS_BEFORE", 24, minimum=1),
         secure_cookies=base_url.startswith("https://"),
         outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=4),
+        pseudo_locale=_int(env, "PSEUDO_LOCALE", 0, minimum=0) == 1,
     )
     _check_directories(env, settings)
     return settings

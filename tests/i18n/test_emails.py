@@ -122,7 +122,7 @@ async def test_emails_arrive_in_the_registrations_language(code: str) -> None:
         found = parts(message)
         assert hello in found["text"] and hello in found["html"]
         assert f'lang="{code}" dir="{language.dir}"' in found["html"]
-        cal, vevent = parse_ics(found["ics"])
+        _cal, vevent = parse_ics(found["ics"])
         assert vevent["SUMMARY"].params.get("LANGUAGE") == code
         reference = _expected(code, "Reference: %(reference)s", reference=result.reference)
         assert reference in str(vevent["DESCRIPTION"])
