@@ -151,6 +151,32 @@ def _big_fair_fields() -> Row:
             {"starts_at": _at(day, 11), "ends_at": _at(day, 13), "capacity": 1000},
             {"starts_at": _at(day, 13), "ends_at": _at(day, 15), "capacity": 975},
         ],
+        # The organiser's own words in the jobseekers' languages: the title in all of
+        # them, the rest in Polish only (the others show the English, marked as such).
+        "translations": {
+            "pl": {
+                "title": "Targi pracy w sektorze publicznym West Midlands",
+                "description": (
+                    "Poznaj rekruterów z samorządów, NHS, policji, straży pożarnej i uczelni "
+                    "z całego regionu West Midlands. Przynieś CV, zapytaj o aktualne oferty "
+                    "pracy i praktyki zawodowe oraz dowiedz się, jak ubiegać się o pracę w "
+                    "sektorze publicznym. Pierwsza godzina, od 10:00 do 11:00, to cicha "
+                    "godzina: mniej odwiedzających, bez komunikatów i łagodniejsze światło, "
+                    "dla osób, którym przeszkadza tłum."
+                ),
+                "access_notes": (
+                    "Wejście bez schodów od Broad Street. Windy na wszystkie piętra, toalety "
+                    "dla osób z niepełnosprawnościami na parterze, ciche pomieszczenie na "
+                    "2. piętrze. Psy asystujące są mile widziane. Dworzec New Street jest "
+                    "10 minut pieszo."
+                ),
+            },
+            "ro": {"title": "Târgul de cariere în sectorul public din West Midlands"},
+            "ar": {"title": "معرض التوظيف في القطاع العام في ويست ميدلاندز"},
+            "ur": {"title": "ویسٹ مڈلینڈز میں سرکاری شعبے کا کیریئر میلہ"},
+            "pa": {"title": "ਵੈਸਟ ਮਿਡਲੈਂਡਜ਼ ਜਨਤਕ ਖੇਤਰ ਰੁਜ਼ਗਾਰ ਮੇਲਾ"},
+            "bn": {"title": "ওয়েস্ট মিডল্যান্ডস সরকারি খাতের চাকরি মেলা"},
+        },
     }
 
 

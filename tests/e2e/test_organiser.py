@@ -58,7 +58,7 @@ async def test_organiser_creates_and_publishes_a_fair(desktop: Any) -> None:
     assert "Enter a title" in await summary.inner_text()
     assert await page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
 
-    await page.get_by_label("Title").fill("Black Country Careers Fair")
+    await page.get_by_label("Title", exact=True).fill("Black Country Careers Fair")
     await page.get_by_label("Venue name").fill("Walsall Town Hall")
     await page.get_by_label("Postcode").fill("WS1 1TP")
     await page.locator("#starts_at").fill("2031-05-15T10:00")
