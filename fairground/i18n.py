@@ -107,7 +107,10 @@ def known(code: str | None) -> str | None:
     """The code if we speak it (case and region ignored: "pl-PL" is "pl")."""
     if not code:
         return None
-    code = code.strip().lower().replace("_", "-").split("-")[0]
+    parts = code.strip().lower().replace("_", "-").split("-")
+    code = parts[0]
+    if code == "pa" and {"arab", "pk"} & set(parts[1:]):
+        return None  # Punjabi in Shahmukhi (Pakistan): not our Gurmukhi catalogue
     if code in LANGUAGES or (_pseudo_enabled and code == PSEUDO.code):
         return code
     return None

@@ -25,7 +25,7 @@ from tests.factories import (
 )
 from tests.i18n.helpers import english_left, readable
 from tests.leads.helpers import RUGBY
-from tests.registrations.helpers import register
+from tests.registrations.helpers import outbox, register
 
 CODES = [*i18n.LANGUAGES, i18n.PSEUDO.code]
 TITLE = "Careers fair Ω"
@@ -164,6 +164,11 @@ async def test_first_visit_follows_accept_language(client: Any) -> None:
     assert 'lang="ar" dir="rtl"' in response.text
     unknown = await client.get("/", headers={"Accept-Language": "fr, de;q=0.9"})
     assert 'lang="en-GB" dir="ltr"' in unknown.text
+    # Punjabi in Shahmukhi is not our Gurmukhi: the reader's next choice instead.
+    shahmukhi = await client.get("/", headers={"Accept-Language": "pa-PK, ur;q=0.9"})
+    assert 'lang="ur" dir="rtl"' in shahmukhi.text
+    gurmukhi = await client.get("/", headers={"Accept-Language": "pa-Guru-IN"})
+    assert 'lang="pa" dir="ltr"' in gurmukhi.text
 
 
 async def test_staff_pages_stay_in_english(client: Any) -> None:
@@ -178,3 +183,21 @@ async def test_the_language_list_links_keep_the_page_and_its_query(client: Any) 
     response = await client.get(f"/events/{event['slug']}?job_family=digital")
     assert f'href="/events/{event["slug"]}?job_family=digital&amp;lang=ur"' in response.text
     assert 'aria-current="true">English<' in response.text
+
+
+async def test_the_change_page_sets_the_language_of_emails_and_pages(client: Any) -> None:
+    event = await make_event()
+    person = await register(event, name=PERSON, email=EMAIL)
+    page = await client.get(f"/r/{person.manage_token}/change")
+    token = csrf_from(page.text)
+    form = {"_csrf_token": token, "job_alerts": "no", "language": "xx"}
+    refused = await client.post(f"/r/{person.manage_token}/change", data=form)
+    assert refused.status_code == 400
+    assert 'href="#language"' in refused.text  # the error summary names the field
+    saved = await client.post(f"/r/{person.manage_token}/change", data={**form, "language": "ro"})
+    assert saved.status_code == 303
+    assert saved.headers["location"].endswith("&lang=ro")  # the pages follow
+    followed = await client.get(saved.headers["location"])
+    assert 'lang="ro"' in followed.text and "lang=ro" in followed.headers["set-cookie"]
+    [email] = await outbox("registration_changed")
+    assert email["Content-Language"] == "ro"
