@@ -201,3 +201,11 @@ async def test_the_change_page_sets_the_language_of_emails_and_pages(client: Any
     assert 'lang="ro"' in followed.text and "lang=ro" in followed.headers["set-cookie"]
     [email] = await outbox("registration_changed")
     assert email["Content-Language"] == "ro"
+
+
+async def test_no_attribute_holds_the_ltr_markup(client: Any) -> None:
+    """`| ltr` writes <bdi> on right-to-left pages: never inside an attribute."""
+    world = await _world()
+    client.cookies.set("lang", "ar")
+    async for label, response in pages(client, world):
+        assert not re.search(r'="[^"]*<bdi', response.text), label
