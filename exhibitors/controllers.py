@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from events.services import get_event
+import exhibitors.plan  # noqa: F401  (installs the attendee's plan: registrations.extras)
 from exhibitors import forms, services, stands
 from exhibitors.api import ROUTES as API_ROUTES
 from exhibitors.guards import exhibitors_for_user, staff_of_exhibitor

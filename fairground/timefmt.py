@@ -5,6 +5,7 @@ Always in the event's own time zone."""
 
 from __future__ import annotations
 
+from datetime import date as Date
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,7 @@ def day(value: datetime) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
-def date(value: datetime) -> str:
+def date(value: datetime | Date) -> str:
     """23 January 2025."""
     if not _english():
         return format_date(value, "long", locale=i18n.babel_locale())
