@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from events.services import get_event
 import exhibitors.plan  # noqa: F401  (installs the attendee's plan: registrations.extras)
+import exhibitors.structured  # noqa: F401  (the fair page's floor plan and JobPostings)
 from exhibitors import forms, services, stands
 from exhibitors.api import ROUTES as API_ROUTES
 from exhibitors.guards import exhibitors_for_user, staff_of_exhibitor
