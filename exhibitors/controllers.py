@@ -10,9 +10,9 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events.services import get_event
-import exhibitors.plan  # noqa: F401  (installs the attendee's plan: registrations.extras)
+import exhibitors.plan
 import exhibitors.structured  # noqa: F401  (the fair page's floor plan and JobPostings)
+from events.services import get_event
 from exhibitors import forms, services, stands
 from exhibitors.api import ROUTES as API_ROUTES
 from exhibitors.guards import exhibitors_for_user, staff_of_exhibitor

@@ -35,8 +35,11 @@ def job_posting(vacancy: Row, exhibitor: Row, event: Row, today: date) -> Row | 
     tz = event["timezone"]
     stand = f" (stand {exhibitor['stand']})" if exhibitor.get("stand") else ""
     when = local_iso(event["starts_at"], tz)[:10]
-    title, family, name = (escape(vacancy["title"]), escape(vacancy["job_family_name"]),
-                           escape(exhibitor["name"]))
+    title, family, name = (
+        escape(vacancy["title"]),
+        escape(vacancy["job_family_name"]),
+        escape(exhibitor["name"]),
+    )
     description = (
         f"<p>{title} ({family}) at {name}.</p>"
         f"<p>Meet {name}{escape(stand)} at {escape(event['title'])}, "
@@ -82,7 +85,9 @@ async def fair_page_extra(event_id: int, job_family: str | None = None) -> Row:
     ordered = sorted((s for s in stands if s["exhibitor"]), key=lambda s: stand_order(s["code"]))
     return {
         "public_floor": floor_plan(stands) if stands else None,
-        "public_stands": [{"code": s["code"], "exhibitor_name": s["exhibitor_name"]} for s in ordered],
+        "public_stands": [
+            {"code": s["code"], "exhibitor_name": s["exhibitor_name"]} for s in ordered
+        ],
         "job_postings": job_postings(exhibitors, event) if event["status"] != "draft" else [],
     }
 

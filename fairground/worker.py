@@ -21,15 +21,12 @@ from fairground.settings import get_settings
 
 log = logging.getLogger("fairground.worker")
 JOB_MODULES = ["registrations.tasks", "exhibitors.leads.tasks"]
-# Imported for what they add to the emails the worker builds (no jobs of their own):
-# the plan for the day in the attendee's confirmation and reminder.
-HOOK_MODULES = ["exhibitors.plan"]
 Job = Callable[[], Awaitable[int]]
 
 
 def load_jobs() -> list[Job]:
     jobs: list[Job] = []
-    for name in [*JOB_MODULES, *HOOK_MODULES]:
+    for name in JOB_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -95,16 +95,22 @@ async def test_the_data_is_escaped_inside_the_script(client: Any) -> None:
     assert "</script><b>" not in html
     postings = [i for i in _items(html) if i["@type"] == "JobPosting"]
     assert "</script><b>Chef & cook</b>" in [p["title"] for p in postings]
-    assert "&lt;/script&gt;" in next(p for p in postings if p["title"].startswith("<"))["description"]
+    assert (
+        "&lt;/script&gt;" in next(p for p in postings if p["title"].startswith("<"))["description"]
+    )
 
 
 async def test_the_fair_page_shows_the_floor_plan_and_the_stands_in_order(client: Any) -> None:
     fair = await _fair()
     html = (await client.get(f"/events/{fair['event']['slug']}")).text
     section = html.split('id="floor-plan"')[1].split("</section>")[0]
-    assert 'role="img" aria-labelledby="floorplan-title" aria-describedby="floorplan-desc"' in section
+    assert (
+        'role="img" aria-labelledby="floorplan-title" aria-describedby="floorplan-desc"' in section
+    )
     assert "Stands with employers, in order: A2, A10." in section
-    assert section.index("Stand A2: Solihull Council") < section.index("Stand A10: Coventry City Council")
+    assert section.index("Stand A2: Solihull Council") < section.index(
+        "Stand A10: Coventry City Council"
+    )
     assert "Empty stand" in section and 'id="exhibitors"' in html
 
 
