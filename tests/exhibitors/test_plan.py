@@ -270,3 +270,19 @@ async def test_the_confirmation_and_reminder_emails_carry_the_plan() -> None:
     found = parts(reminder)
     assert "Coventry City Council" in found["text"] and "Solihull Council" not in found["text"]
     assert "Stand A10" in found["html"] and 'href="https://jobs.example.org/1"' in found["html"]
+
+
+async def test_the_api_returns_the_plan_and_a_patch_changes_it(client: Any) -> None:
+    fair = await _fair()
+    person = await register(fair["event"], interests=["social-care"])
+    url = f"/api/v1/registrations/{person.manage_token}"
+    body = (await client.get(url)).json()
+    plan = body["plan"]
+    assert plan["everyone"] is False and plan["interests"] == ["Adult social care"]
+    assert [e["name"] for e in plan["exhibitors"]] == ["Coventry City Council"]
+    assert plan["exhibitors"][0]["stand"] == "A10"
+    assert plan["exhibitors"][0]["vacancies"][0]["url"] == "https://jobs.example.org/1"
+    assert plan["stands"] == [{"code": "A10", "exhibitor_name": "Coventry City Council"}]
+    assert plan["bookings"] == [] and plan["links"]["page"].endswith("/plan")
+    changed = (await client.patch(url, json={"interests": []})).json()["plan"]
+    assert changed["everyone"] is True and len(changed["exhibitors"]) == 3
