@@ -20,6 +20,7 @@ from registrations.tables import Registration
 from tests.exhibitors.helpers import apply, approve, make_stand, make_subscriber
 from tests.factories import make_event, make_org, make_user
 from tests.registrations.helpers import outbox, parts, register
+from tests.registrations.test_change_pages import change, form
 
 CARE = {"title": "Social Worker", "job_family": "social-care", "url": "https://jobs.example.org/1"}
 PLANNER = {
@@ -286,3 +287,15 @@ async def test_the_api_returns_the_plan_and_a_patch_changes_it(client: Any) -> N
     assert plan["bookings"] == [] and plan["links"]["page"].endswith("/plan")
     changed = (await client.patch(url, json={"interests": []})).json()["plan"]
     assert changed["everyone"] is True and len(changed["exhibitors"]) == 3
+
+
+async def test_the_change_page_changes_the_plan(client: Any) -> None:
+    fair = await _fair()
+    person = await register(fair["event"], interests=["social-care"])
+    data = form(interests=["planning"])
+    response = await change(client, person.manage_token, data)
+    assert response.status_code == 303, response.text
+    page = await client.get(response.headers["location"])
+    employers = page.text.split('id="plan-employers"')[1]
+    assert "Solihull Council" in employers and "Coventry City Council" not in employers
+    assert "Employers hiring in the jobs you chose: Planning and building control." in page.text
