@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from events import door_staff, forms, services
 from events.guards import door_of_event, is_organiser_of, organiser_of_event
 from events.ics import event_feed
+from events.jsonld import event_jsonld
 from events.schemas import EventIn, EventOut, EventPatch
 from events.serialise import event_out
 from fairground.accounts import current_principal, require_roles
@@ -49,16 +50,23 @@ class PublicEventController(Controller):
         extras: dict[str, Any] = {}
         for extra in services.PAGE_EXTRAS:
             extras.update(await extra(event["id"], request.query_params.get("job_family")))
+        counts = await services.counts(event["id"])
+        registration_open = services.registration_open(event)
+        organiser = await services.organiser_name(event["organisation"])
+        full = counts.confirmed >= event["capacity"]
         return page(
             request,
             "events/event.html",
             **extras,
             event=event,
             slots=await services.get_slots(event["id"]),
-            counts=await services.counts(event["id"]),
-            registration_open=services.registration_open(event),
-            organiser=await services.organiser_name(event["organisation"]),
+            counts=counts,
+            registration_open=registration_open,
+            organiser=organiser,
             contact=(await organisation_contact(event["organisation"]))["contact_email"],
+            event_data=None
+            if event["status"] == "draft"
+            else event_jsonld(event, organiser, registration_open, full),
         )
 
     async def _feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:

@@ -148,6 +148,7 @@ async def save_vacancies(exhibitor_id: int, vacancies: tuple[VacancyInput, ...])
                     job_family=v.job_family,
                     url=v.url,
                     position=i,
+                    closes_on=v.closes_on,
                 )
                 for i, v in enumerate(vacancies)
             ]

@@ -10,6 +10,8 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+import exhibitors.plan
+import exhibitors.structured  # noqa: F401  (the fair page's floor plan and JobPostings)
 from events.services import get_event
 from exhibitors import forms, services, stands
 from exhibitors.api import ROUTES as API_ROUTES

@@ -25,7 +25,7 @@ FORM_NAMES = {
     "needs.staff": "staff",
     "needs.notes": "notes",
 }
-VACANCY_KEY = re.compile(r"^vacancies\[(\d+)\]\.(title|job_family|url)\Z")
+VACANCY_KEY = re.compile(r"^vacancies\[(\d+)\]\.(title|job_family|url|closes_on)\Z")
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
@@ -37,7 +37,7 @@ def read_vacancies(form: Mapping[str, Any]) -> tuple[list[Row], list[int]]:
     found: list[Row] = []
     numbers: list[int] = []
     for n in range(1, MAX_VACANCIES + 1):
-        keys = ("title", "job_family", "url")
+        keys = ("title", "job_family", "url", "closes_on")
         row = {key: _text(form, f"vacancy_{n}_{key}").strip() for key in keys}
         if any(row.values()):
             found.append(row)
@@ -87,8 +87,9 @@ def vacancy_values(vacancies: list[Row]) -> dict[str, str]:
     """Stored vacancies as form values."""
     found: dict[str, str] = {}
     for n, vacancy in enumerate(vacancies, start=1):
-        for key in ("title", "job_family", "url"):
-            found[f"vacancy_{n}_{key}"] = str(vacancy[key])
+        for key in ("title", "job_family", "url", "closes_on"):
+            value = vacancy.get(key)
+            found[f"vacancy_{n}_{key}"] = "" if value is None else str(value)
     return found
 
 

@@ -25,6 +25,7 @@ class VacancyIn(Struct, forbid_unknown_fields=True):
     title: str
     job_family: str
     url: str = ""
+    closes_on: str | None = None  # YYYY-MM-DD, the advert's closing date
 
 
 class ApplicationIn(Struct, forbid_unknown_fields=True):

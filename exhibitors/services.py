@@ -222,6 +222,7 @@ async def directory(event_id: int, job_family: str | None = None) -> list[Row]:
             Exhibitor.organisation.name.as_alias("name"),
             Exhibitor.profile,
             Exhibitor.logo,
+            Exhibitor.decided_at,
         )
         .where((Exhibitor.event == event_id) & (Exhibitor.status == "approved"))
         .order_by(Exhibitor.organisation.name)

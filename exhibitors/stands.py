@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Collection
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
@@ -231,9 +232,15 @@ async def stands_of_event(event_id: int) -> list[Row]:
     return stands
 
 
-def floor_plan(stands: list[Row], mine: int | None = None, selected: int | None = None) -> Row:
+def floor_plan(
+    stands: list[Row],
+    mine: int | None = None,
+    selected: int | None = None,
+    highlight: Collection[int] = (),
+) -> Row:
     """What the SVG partial draws: its size and one box per stand, in SVG units, with a
-    metre of floor around the stands."""
+    metre of floor around the stands. `highlight`: stand ids drawn as "plan" (a
+    jobseeker's stands to visit, exhibitors.plan)."""
     right = max([s["x"] + s["width"] for s in stands] or [10]) + 2
     bottom = max([s["y"] + s["depth"] for s in stands] or [6]) + 2
     boxes = []
@@ -241,6 +248,8 @@ def floor_plan(stands: list[Row], mine: int | None = None, selected: int | None 
         state = "free" if s["exhibitor"] is None else "taken"
         if mine is not None and s["exhibitor"] == mine:
             state = "mine"
+        elif s["id"] in highlight:
+            state = "plan"
         boxes.append(
             {
                 **s,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     OnDelete,
@@ -63,6 +64,9 @@ class Vacancy(Table):
     job_family = Varchar(length=40, index=True)
     url = Varchar(length=500, default="")
     position = Integer(default=0)
+    # The advert's closing date, when the exhibitor gives one: the public page's
+    # JobPosting validThrough, and the plan leaves out vacancies that have closed.
+    closes_on = Date(null=True, default=None)
 
 
 class Stand(Table):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ MAX_VACANCIES = 20
 MAX_URL = 500
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{7,20}\Z")
 REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]{0,39}\Z")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 # What the organiser reads beside an application that needs review.
 REASONS = {
@@ -42,6 +44,7 @@ class VacancyInput:
     title: str
     job_family: str
     url: str
+    closes_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,20 @@ def _url(value: Any, field: str, errors: dict[str, str]) -> str:
     return url
 
 
+def _closing_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
+    """An optional closing date, as YYYY-MM-DD (what a date field sends)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    try:
+        found = date.fromisoformat(text) if DATE_RE.match(text) else None
+    except ValueError:
+        found = None
+    if found is None:
+        errors[field] = "Enter the closing date as a real date, like 2027-03-31"
+    return found
+
+
 def check_vacancies(raw: Any, families: set[str], errors: dict[str, str]) -> list[VacancyInput]:
     """Each vacancy needs a title and a known job family; the link is optional."""
     items = raw if isinstance(raw, list) else []
@@ -149,7 +166,9 @@ def check_vacancies(raw: Any, families: set[str], errors: dict[str, str]) -> lis
         family = str(item.get("job_family") or "").strip()
         if family not in families:
             errors[f"{prefix}.job_family"] = "Select a job family from the list"
-        found.append(VacancyInput(title, family, _url(item.get("url"), f"{prefix}.url", errors)))
+        url = _url(item.get("url"), f"{prefix}.url", errors)
+        closes_on = _closing_date(item.get("closes_on"), f"{prefix}.closes_on", errors)
+        found.append(VacancyInput(title, family, url, closes_on))
     return found
 
 

@@ -76,6 +76,7 @@ def environment() -> Environment:
     env.filters["translate_parts"] = i18n.translate_parts
     env.filters["when"] = timefmt.when
     env.filters["short"] = timefmt.short
+    env.filters["long_date"] = timefmt.date  # a date (or datetime) as "23 January 2025"
     env.filters["day"] = lambda value, tz: timefmt.day(timefmt.local(value, tz))
     env.filters["clock"] = lambda value, tz: timefmt.clock(timefmt.local(value, tz))
     return env

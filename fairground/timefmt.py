@@ -5,6 +5,7 @@ Always in the event's own time zone."""
 
 from __future__ import annotations
 
+from datetime import date as Date
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal
@@ -56,7 +57,7 @@ def day(value: datetime) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
-def date(value: datetime) -> str:
+def date(value: datetime | Date) -> str:
     """23 January 2025."""
     if not _english():
         return _format("date", "long", value)

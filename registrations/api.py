@@ -12,12 +12,18 @@ from litestar.params import FromPath, JSONBody
 
 from events.services import get_event
 from fairground.errors import NotFound
-from registrations import invites, services, tickets
+from registrations import extras, invites, services, tickets
 from registrations.schemas import (
     AllLinksOut,
     ConsentOut,
     EventSummary,
     LinksOut,
+    PlanBookingOut,
+    PlanExhibitorOut,
+    PlanLinksOut,
+    PlanOut,
+    PlanStandOut,
+    PlanVacancyOut,
     RegistrationCreated,
     RegistrationIn,
     RegistrationOut,
@@ -55,6 +61,57 @@ def _event_summary(event: Row) -> EventSummary:
             access_notes=event["access_notes"],
         ),
     )
+
+
+def plan_out(plan: Any, manage_url: str) -> PlanOut:
+    """The plan (exhibitors.plan.Plan, from registrations.extras) for the API."""
+    return PlanOut(
+        everyone=plan.everyone,
+        interests=list(plan.interests),
+        exhibitors=[
+            PlanExhibitorOut(
+                name=e["name"],
+                stand=e["stand"],
+                vacancies=[
+                    PlanVacancyOut(
+                        title=v["title"],
+                        job_family=v["job_family"],
+                        job_family_name=v["job_family_name"],
+                        url=v["url"],
+                        closes_on=v.get("closes_on"),
+                    )
+                    for v in e["vacancies"]
+                ],
+            )
+            for e in plan.exhibitors
+        ],
+        stands=[
+            PlanStandOut(code=s["code"], exhibitor_name=s["exhibitor_name"]) for s in plan.stands
+        ],
+        bookings=[
+            PlanBookingOut(
+                id=int(b["id"]),
+                starts_at=b["starts_at"],
+                ends_at=b["ends_at"],
+                status=str(b["status"]),
+                exhibitor_name=str(b.get("exhibitor_name") or ""),
+                stand=b.get("stand") or None,
+                vacancy_title=str(b.get("vacancy_title") or ""),
+                where=str(b.get("where") or ""),
+            )
+            for b in plan.bookings
+        ],
+        links=PlanLinksOut(page=f"{manage_url}/plan"),
+    )
+
+
+async def with_plan(row: Row) -> RegistrationOut:
+    """The registration with its plan for the day, when an app provides one."""
+    out = registration_out(row)
+    plan = (await extras.attendee_extras(row, row["event"])).get("plan")
+    if plan is not None:
+        out.plan = plan_out(plan, invites.manage_url(row["manage_token"]))
+    return out
 
 
 def registration_out(row: Row) -> RegistrationOut:
@@ -113,7 +170,7 @@ class RegistrationApiController(Controller):
     @get("/registrations/{manage_token:str}", summary="A registration, by its manage token")
     async def read(self, manage_token: FromPath[str]) -> Response[RegistrationOut]:
         row = await services.get_registration(manage_token)
-        return Response(registration_out(row), headers=PRIVATE)
+        return Response(await with_plan(row), headers=PRIVATE)
 
     @patch(
         "/registrations/{manage_token:str}",
@@ -124,7 +181,7 @@ class RegistrationApiController(Controller):
         self, manage_token: FromPath[str], data: JSONBody[RegistrationPatch]
     ) -> Response[RegistrationOut]:
         result = await services.update_registration(manage_token, data.raw())
-        return Response(registration_out(result.registration), headers=PRIVATE)
+        return Response(await with_plan(result.registration), headers=PRIVATE)
 
     @post(
         "/registrations/{manage_token:str}/cancel",

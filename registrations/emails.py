@@ -14,10 +14,12 @@ from events.tables import Event, Slot
 from fairground import i18n
 from fairground.mail import Attachment, build_email, queue_deferred_email, register_builder
 from fairground.organisations import organisation_contact, reply_to
-from registrations import invites, tickets
+from registrations import extras, invites, tickets
 from registrations.tables import Registration
 
 QR_CID = "ticket-qr@fairground"
+# The emails that carry the plan for the day (registrations.extras), read when built.
+PLAN_EMAILS = ("confirmation", "promoted", "reminder")
 
 Row = dict[str, Any]
 
@@ -90,8 +92,12 @@ async def _build(params: dict[str, Any]) -> EmailMessage | None:
             "invite": lambda: _invite(registration, event, slot),
         }
         files = tuple(makers[kind]() for kind in params["files"])
+        more = {}
+        if params["name"] in PLAN_EMAILS:
+            more = await extras.attendee_extras(registration, event)
         context = {
             **_context(registration, event, slot),
+            **more,
             "organiser": contact,
             "reply_to": reply_to(contact),
             **params["extra"],

@@ -19,7 +19,7 @@ from fairground.errors import Conflict, Invalid, NotFound
 from fairground.i18n import N_
 from fairground.seed import councils, job_families
 from fairground.web import page
-from registrations import forms, invites, services
+from registrations import extras, forms, invites, services
 from registrations.areas import group_councils
 from registrations.tables import Registration
 
@@ -294,8 +294,9 @@ async def _waitlist_position(registration: dict[str, Any]) -> int:
     return int(earlier) + 1
 
 
-async def _manage_context(manage_token: str) -> dict[str, Any]:
-    """The registration with its event and slot, and the links the page offers."""
+async def _manage_context(manage_token: str, with_extras: bool = False) -> dict[str, Any]:
+    """The registration with its event and slot, and the links the page offers; with
+    `with_extras`, what the apps above add (registrations.extras: the plan)."""
     registration = await services.get_registration(manage_token)
     event, slot = registration["event"], registration["slot"]
     starts_at, ends_at = invites.times_of(event, slot)
@@ -309,6 +310,7 @@ async def _manage_context(manage_token: str) -> dict[str, Any]:
         "ends_at": ends_at,
         "position": await _waitlist_position(registration) if waiting else None,
         "map_url": forms.map_url(event),
+        **(await extras.attendee_extras(registration, event) if with_extras else {}),
     }
 
 
@@ -324,8 +326,16 @@ class AttendeeController(Controller):
         # After the change page: saved and emailed (1), saved (2), nothing changed (0).
         saved = request.query_params.get("saved")
         saved = saved if saved in ("0", "1", "2") else None
-        context = await _manage_context(manage_token)
+        context = await _manage_context(manage_token, with_extras=True)
         return page(request, "registrations/manage.html", saved=saved, **context)
+
+    @get("/plan")
+    async def plan(self, request: Req, manage_token: FromPath[str]) -> Template:
+        """The plan for the day on its own, to print (templates/registrations/plan.html)."""
+        context = await _manage_context(manage_token, with_extras=True)
+        if context.get("plan") is None:
+            raise NotFound(N_("There is no plan at this address"), code="plan_not_found")
+        return page(request, "registrations/plan.html", **context)
 
     @get("/confirmation")
     async def confirmation(self, request: Req, manage_token: FromPath[str]) -> Template:

@@ -7,7 +7,7 @@ at once, which msgspec (first error only) cannot.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -137,6 +137,51 @@ class AllLinksOut(Struct):
     outlook: str
 
 
+class PlanVacancyOut(Struct):
+    title: str
+    job_family: str
+    job_family_name: str
+    url: str
+    closes_on: date | None
+
+
+class PlanExhibitorOut(Struct):
+    name: str
+    stand: str | None
+    vacancies: list[PlanVacancyOut]
+
+
+class PlanStandOut(Struct):
+    code: str
+    exhibitor_name: str
+
+
+class PlanBookingOut(Struct):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    exhibitor_name: str
+    stand: str | None
+    vacancy_title: str
+    where: str
+
+
+class PlanLinksOut(Struct):
+    page: str  # the printable plan, /r/<token>/plan
+
+
+class PlanOut(Struct):
+    """The plan for the day (exhibitors.plan): `everyone` when no interests are chosen."""
+
+    everyone: bool
+    interests: list[str]
+    exhibitors: list[PlanExhibitorOut]
+    stands: list[PlanStandOut]
+    bookings: list[PlanBookingOut]
+    links: PlanLinksOut
+
+
 class RegistrationOut(Struct):
     reference: str
     status: str
@@ -156,3 +201,4 @@ class RegistrationOut(Struct):
     cancelled_at: datetime | None
     checked_in_at: datetime | None
     links: AllLinksOut
+    plan: PlanOut | None = None  # GET and PATCH of /registrations/{manage_token}

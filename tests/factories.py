@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.services import assign_door_staff, create_event, get_event
-from exhibitors.tables import Exhibitor, ExhibitorStaff
+from exhibitors.tables import Exhibitor, ExhibitorStaff, Stand, StandAllocation, Vacancy
 from fairground.accounts import create_token, create_user
 from fairground.tables import Organisation
 
@@ -131,3 +131,17 @@ async def post_form(
 
 
 __all__ = ["get_event", "make_event"]
+
+
+async def add_vacancy(
+    exhibitor_id: int, title: str, job_family: str = "digital", url: str = "", stand: str = ""
+) -> None:
+    """A vacancy for an exhibitor; with `stand`, a stand of that code for it too."""
+    await Vacancy.insert(
+        Vacancy(exhibitor=exhibitor_id, title=title, job_family=job_family, url=url)
+    )
+    if stand:
+        row = await Exhibitor.select(Exhibitor.event).where(Exhibitor.id == exhibitor_id).first()
+        assert row is not None
+        stands = await Stand.insert(Stand(event=row["event"], code=stand)).returning(Stand.id)
+        await StandAllocation.insert(StandAllocation(stand=stands[0]["id"], exhibitor=exhibitor_id))

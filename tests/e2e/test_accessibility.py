@@ -39,6 +39,7 @@ from tests.factories import (
     PASSWORD,
     add_door,
     add_staff,
+    add_vacancy,
     council_id,
     future,
     happening_now,
@@ -75,6 +76,7 @@ PAGES: dict[str, str] = {
     # attendee: the pages reached by the manage link in their emails
     "/r/{manage_token:str}": "attendee",
     "/r/{manage_token:str}/confirmation": "attendee",
+    "/r/{manage_token:str}/plan": "attendee",
     "/r/{manage_token:str}/cancel": "attendee",
     "/r/{manage_token:str}/cancelled": "attendee",
     "/r/{manage_token:str}/change": "attendee",
@@ -507,6 +509,9 @@ async def _sign_in_errors(checker: Checker) -> None:
 
 async def test_attendee_pages(checker: Checker) -> None:
     event = await fair()
+    # On every attendee's plan for the day (they chose no job families): stand A1.
+    employer = await make_exhibitor(event["id"], await make_org("Coventry City Council Jobs"))
+    await add_vacancy(employer, "Social Worker", "social-care", "https://jobs.example.org/1", "A1")
     ticket = await amira(event)
     cancelled = await amira(event, email="kofi@example.org")
     await cancel_registration(cancelled.manage_token)
@@ -520,6 +525,7 @@ async def test_attendee_pages(checker: Checker) -> None:
     for url in (
         r,
         f"{r}/confirmation",
+        f"{r}/plan",
         f"{r}/follow-up",  # before the fair: not yet open
         f"/r/{waiting.manage_token}",
         f"/r/{waiting.manage_token}/confirmation",

@@ -43,6 +43,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/events/{slug:str}/registrations"): "registration by API",
     ("GET", "/r/{manage_token:str}"): "the attendee's page (the token is the secret)",
     ("GET", "/r/{manage_token:str}/confirmation"): "the attendee's confirmation",
+    ("GET", "/r/{manage_token:str}/plan"): "the attendee's plan for the day, to print",
     ("GET", "/r/{manage_token:str}/cancel"): "the attendee's cancel question",
     ("POST", "/r/{manage_token:str}/cancel"): "the attendee cancels",
     ("GET", "/r/{manage_token:str}/cancelled"): "the attendee's cancelled page",

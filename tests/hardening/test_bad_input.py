@@ -779,6 +779,7 @@ APPLICATION_FORM = {
     "vacancy_1_title": "Social Worker",
     "vacancy_1_job_family": "social-care",
     "vacancy_1_url": "",
+    "vacancy_1_closes_on": "",
 }
 
 
@@ -814,7 +815,7 @@ async def _apply(client: Any) -> Target:
     )
     formats = (
         "contact_email", "contact_phone", "subscriber_ref", "tables", "staff",
-        "vacancy_1_job_family", "vacancy_1_url",
+        "vacancy_1_job_family", "vacancy_1_url", "vacancy_1_closes_on",
     )  # fmt: skip
     return Target(
         f"/events/{event['slug']}/exhibit", APPLICATION_FORM, texts,
@@ -857,6 +858,7 @@ async def _profile(client: Any) -> Target:
         "vacancy_1_title": "Social Worker",
         "vacancy_1_job_family": "social-care",
         "vacancy_1_url": "",
+        "vacancy_1_closes_on": "",
     }
 
     async def read(response: Any, name: str) -> Any:
@@ -871,7 +873,7 @@ async def _profile(client: Any) -> Target:
     return Target(
         f"/exhibitor/{exhibitor_id}/profile", base,
         (Text("profile", 3000, "block"), Text("vacancy_1_title", 200)),
-        (Format("vacancy_1_job_family"), Format("vacancy_1_url")),
+        (Format("vacancy_1_job_family"), Format("vacancy_1_url"), Format("vacancy_1_closes_on")),
         csrf=token, read=read, shown=shown, state=state,
     )  # fmt: skip
 
@@ -1367,7 +1369,12 @@ async def _api_search(client: Any) -> Target:
     return Target(url, {"q": "Amira"}, texts, api=True, headers=headers, verdict=True)
 
 
-API_VACANCY = {"title": "Social Worker", "job_family": "social-care", "url": ""}
+API_VACANCY = {
+    "title": "Social Worker",
+    "job_family": "social-care",
+    "url": "",
+    "closes_on": "2027-03-31",
+}
 API_APPLICATION: Json = {
     "organisation": "Coventry City Council",
     "contact": {"name": "Sam Patel", "email": "recruitment@coventry.gov.uk", "phone": ""},
@@ -1398,7 +1405,7 @@ async def _api_apply(client: Any) -> Target:
     )
     formats = (
         "contact.email", "contact.phone", "subscriber_ref", "vacancies[0].job_family",
-        "vacancies[0].url", "needs.tables", "needs.staff",
+        "vacancies[0].url", "vacancies[0].closes_on", "needs.tables", "needs.staff",
     )  # fmt: skip
     return Target(
         f"/api/v1/events/{event['slug']}/exhibitors", API_APPLICATION, texts,

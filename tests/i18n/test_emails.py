@@ -18,7 +18,7 @@ from registrations.services import cancel_registration
 from registrations.tables import Registration
 from registrations.tasks import send_reminders
 from registrations.validation import validate_registration
-from tests.factories import make_event, make_open_event
+from tests.factories import add_vacancy, make_event, make_exhibitor, make_open_event, make_org
 from tests.i18n.helpers import english_left, readable
 from tests.registrations.helpers import outbox, parse_ics, parse_mime, parts, raw, register
 from tests.registrations.test_email import Inbox
@@ -26,6 +26,9 @@ from tests.servers import smtp_server
 
 TITLE = "Careers fair Ω"
 PEOPLE = ("Zofia Wiśniewska", "Amira Khan", "Kofi Mensah")
+EMPLOYER = "Rugby Borough Council Jobs"
+VACANCY = "Data Analyst Ω"
+ADVERT = "https://jobs.example.org/1"
 
 
 @pytest.fixture
@@ -60,8 +63,13 @@ async def test_no_words_of_an_attendee_email_bypass_gettext(pseudo: None) -> Non
     """Each kind: confirmation, waiting list, promotion, cancellation, the fair's
     change and cancellation, the reminder, the attendee's own change, follow-up."""
     event = await make_event(title=TITLE, capacity=1, starts_at=_soon())
+    # The plan for the day: every employer for the first, digital jobs for the second.
+    employer = await make_exhibitor(event["id"], await make_org(EMPLOYER))
+    await add_vacancy(employer, VACANCY, "digital", ADVERT, stand="A1")
     first = await register(event, name=PEOPLE[0], email="first@example.org")
-    second = await register(event, name=PEOPLE[1], email="second@example.org")
+    second = await register(
+        event, name=PEOPLE[1], email="second@example.org", interests=["digital"]
+    )
     await _in(i18n.PSEUDO.code, first.manage_token, second.manage_token)
     await cancel_registration(first.manage_token)  # cancelled; second promoted
     await update_registration(second.manage_token, {"phone": "07700 900982"})
@@ -76,14 +84,17 @@ async def test_no_words_of_an_attendee_email_bypass_gettext(pseudo: None) -> Non
     data = [TITLE, *PEOPLE, "Coventry Building Society Arena", "07700 900982"]
     data += [str(event[k]) for k in ("venue_name", "venue_address", "venue_postcode")]
     data += [str(event["access_notes"]), "Fairground <fairground@example.org>"]
-    kinds, leaks = set(), []
+    data += [EMPLOYER, VACANCY, ADVERT]
+    kinds, leaks, plans = set(), [], 0
     for message in await outbox():
+        plans += VACANCY in parts(message)["text"]
         kinds.add(str(message["Subject"]).split("⟧")[0])
         for part, text in _texts(message):
             words = english_left(text, data)
             if words:
                 leaks.append(f"{message['Subject']} ({part}): {words[:10]}")
     assert len(kinds) >= 9, kinds
+    assert plans >= 2  # the confirmation and the reminder (and the promotion) carry the plan
     assert not leaks, "\n".join(leaks)
 
 

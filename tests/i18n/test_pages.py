@@ -16,6 +16,7 @@ from fairground import i18n
 from fairground.seed import councils
 from registrations.services import cancel_registration
 from tests.factories import (
+    add_vacancy,
     csrf_from,
     future,
     make_event,
@@ -31,6 +32,7 @@ CODES = [*i18n.LANGUAGES, i18n.PSEUDO.code]
 TITLE = "Careers fair Ω"
 DESCRIPTION = "Meet councils hiring now"
 PERSON = "Zofia Wiśniewska"
+VACANCY = "Data Analyst Ω"
 EMAIL = "zofia@example.org"
 
 
@@ -54,7 +56,9 @@ async def _world() -> dict[str, Any]:
         ],
         starts_at=start,
     )
-    await make_exhibitor(event["id"], await make_org("Rugby Borough Council Jobs"))
+    employer = await make_exhibitor(event["id"], await make_org("Rugby Borough Council Jobs"))
+    # On the plan of the person who chooses digital jobs (step 2), on stand A1.
+    await add_vacancy(employer, VACANCY, "digital", "https://jobs.example.org/1", stand="A1")
     past = await make_open_event(title=TITLE)
     attended = await register(past, name=PERSON, email="past@example.org")
     await set_status(past["slug"], "closed")
@@ -92,7 +96,7 @@ async def pages(client: Any, world: dict[str, Any]) -> AsyncIterator[tuple[str, 
     done = await client.post(f"{base}/check", data={"_csrf_token": token})
     assert done.status_code == 303, done.text
     manage = done.headers["location"].removesuffix("/confirmation")
-    for suffix in ("/confirmation", "", "/change", "/cancel", "/data", "/stand-consents"):
+    for suffix in ("/confirmation", "", "/plan", "/change", "/cancel", "/data", "/stand-consents"):
         yield f"manage{suffix}", await client.get(manage + suffix)
     response = await client.post(
         manage + "/change", data={"_csrf_token": token, "phone": "not a phone", "job_alerts": ""}
@@ -136,7 +140,7 @@ async def test_no_words_bypass_gettext(client: Any) -> None:
     what is left outside is data (names, places, the fair's own words) or a leak."""
     world = await _world()
     client.cookies.set("lang", i18n.PSEUDO.code)
-    data = [TITLE, DESCRIPTION, PERSON, EMAIL, "Rugby Borough Council Jobs"]
+    data = [TITLE, DESCRIPTION, PERSON, EMAIL, "Rugby Borough Council Jobs", VACANCY]
     data += [str(world["event"][k]) for k in ("venue_name", "venue_address", "access_notes")]
     data += [c["name"] for c in await councils()]
     leaks = []
