@@ -27,7 +27,7 @@ def _pattern(kind: str, length: Length, locale: str) -> DateTimePattern:
     return (get_date_format if kind == "date" else get_time_format)(length, locale=loc)
 
 
-def _format(kind: str, length: Length, value: datetime) -> str:
+def _format(kind: str, length: Length, value: datetime | Date) -> str:
     language = i18n.language()
     return str(_pattern(kind, length, language.locale).apply(value, i18n.babel_locale()))
 
