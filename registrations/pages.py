@@ -6,6 +6,7 @@ session between steps (never in hidden fields), and call the services.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ PUBLIC = {"public_post": True}
 TOKEN_HEADERS = [ResponseHeader(name="Referrer-Policy", value="no-referrer")]
 
 Req = Request[Any, Any, Any]
+# More for the manage page from apps above this one (interviews): each is awaited with
+# the registration row and returns context for the page's includes.
+MANAGE_EXTRAS: list[Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = []
 
 
 async def _event_for_registration(slug: str) -> dict[str, Any]:
@@ -300,7 +304,11 @@ async def _manage_context(manage_token: str) -> dict[str, Any]:
     event, slot = registration["event"], registration["slot"]
     starts_at, ends_at = invites.times_of(event, slot)
     waiting = registration["status"] == "waitlisted"
+    extras: dict[str, Any] = {}
+    for extra in MANAGE_EXTRAS:
+        extras.update(await extra(registration))
     return {
+        **extras,
         "registration": registration,
         "event": event,
         "slot": slot,
