@@ -110,7 +110,7 @@ class AttendeeInterviewPages(Controller):
             await services.book(manage_token, _slot_id(form.get("slot")))
         except (Conflict, Forbidden, Invalid) as exc:
             return await self._choose(
-                request, manage_token, {"slot": i18n.translate(exc.detail)}, status_code=422
+                request, manage_token, {"slot": i18n.translate(exc.detail)}, status_code=400
             )
         return Redirect(f"/r/{manage_token}?interview=booked#interviews", status_code=303)
 
@@ -144,7 +144,7 @@ class AttendeeInterviewPages(Controller):
             await services.move(manage_token, booking_id, _slot_id(form.get("slot")))
         except (Conflict, Forbidden, Invalid) as exc:
             errors = {"slot": i18n.translate(exc.detail)}
-            return await self._choose(request, manage_token, errors, moving, status_code=422)
+            return await self._choose(request, manage_token, errors, moving, status_code=400)
         return Redirect(f"/r/{manage_token}?interview=moved#interviews", status_code=303)
 
     @post("/{booking_id:int}/cancel", opt=PUBLIC)
@@ -279,7 +279,7 @@ class StandInterviewPages(Controller):
             await services.publish_schedule(exhibitor_id, data, current_principal(request).id)
         except (Invalid, Conflict) as exc:
             errors = exc.fields or {"starts": exc.detail}
-            return await self._page(request, exhibitor_id, errors, status_code=422, form=form)
+            return await self._page(request, exhibitor_id, errors, status_code=400, form=form)
         return Redirect(f"/exhibitor/{exhibitor_id}/interviews?done=published", status_code=303)
 
     @post("/walk-in")
@@ -290,7 +290,7 @@ class StandInterviewPages(Controller):
         except DomainError as exc:
             errors = exc.fields or {"code": exc.detail}
             errors = {"code": next(iter(errors.values()))}
-            return await self._page(request, exhibitor_id, errors, status_code=422)
+            return await self._page(request, exhibitor_id, errors, status_code=400)
         return Redirect(f"/exhibitor/{exhibitor_id}/interviews?done=walk-in", status_code=303)
 
     @post("/{booking_id:int}/outcome")
@@ -315,7 +315,7 @@ class StandInterviewPages(Controller):
             await services.record_outcome(booking_id, outcome, start, current_principal(request).id)
         except (Invalid, Conflict) as exc:
             errors = exc.fields or {"outcome": exc.detail}
-            return await self._page(request, exhibitor_id, errors, status_code=422)
+            return await self._page(request, exhibitor_id, errors, status_code=400)
         return Redirect(f"/exhibitor/{exhibitor_id}/interviews?done=outcome", status_code=303)
 
     @post("/invitations")
@@ -332,7 +332,7 @@ class StandInterviewPages(Controller):
             errors = exc.fields or {"people": exc.detail}
             if "registration_ids" in errors:
                 errors = {"people": errors["registration_ids"]}
-            return await self._page(request, exhibitor_id, errors, status_code=422)
+            return await self._page(request, exhibitor_id, errors, status_code=400)
         return Redirect(f"/exhibitor/{exhibitor_id}/interviews?done=invited", status_code=303)
 
 
