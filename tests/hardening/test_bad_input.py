@@ -1591,14 +1591,18 @@ async def _stand_invitations(client: Any) -> Target:
 async def _attendee_book(client: Any) -> Target:
     world = await _interview_world(client, sign_in=False)
     url = f"/r/{world['person'].manage_token}/interviews"
-    return Target(url, {"slot": "1"}, formats=(Format("slot"),), csrf=await public_csrf(client, url))
+    return Target(
+        url, {"slot": "1"}, formats=(Format("slot"),), csrf=await public_csrf(client, url)
+    )
 
 
 async def _attendee_move(client: Any) -> Target:
     world = await _interview_world(client, sign_in=False)
     booking = await _booked(world)
     url = f"/r/{world['person'].manage_token}/interviews/{booking['id']}/move"
-    return Target(url, {"slot": "1"}, formats=(Format("slot"),), csrf=await public_csrf(client, url))
+    return Target(
+        url, {"slot": "1"}, formats=(Format("slot"),), csrf=await public_csrf(client, url)
+    )
 
 
 async def _api_staff(world: Json) -> dict[str, str]:

@@ -231,9 +231,15 @@ async def _interviews(world: World) -> dict[str, Any]:
         "booking_id": booking["id"],
         "iv_json": {"starts_at": start.isoformat(), "ends_at": end.isoformat(), "parallel": 2},
         "iv_form": {
-            "vacancy": "", "starts": f"{start.astimezone(zone):%H:%M}",
-            "ends": f"{end.astimezone(zone):%H:%M}", "slot_minutes": "20", "gap_minutes": "5",
-            "parallel": "1", "break_start": "", "break_end": "", "mode": "open",
+            "vacancy": "",
+            "starts": f"{start.astimezone(zone):%H:%M}",
+            "ends": f"{end.astimezone(zone):%H:%M}",
+            "slot_minutes": "20",
+            "gap_minutes": "5",
+            "parallel": "1",
+            "break_start": "",
+            "break_end": "",
+            "mode": "open",
         },  # fmt: skip
         "iv_invitations": {"registration_ids": [world.registration_id]},
     }

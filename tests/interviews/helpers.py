@@ -21,9 +21,7 @@ async def fair(**overrides: Any) -> dict[str, Any]:
     return {"event": event, "exhibitor_id": exhibitor_id, "staff": staff, "org": org}
 
 
-async def schedule(
-    exhibitor_id: int, starts_at: datetime, **overrides: Any
-) -> dict[str, Any]:
+async def schedule(exhibitor_id: int, starts_at: datetime, **overrides: Any) -> dict[str, Any]:
     data = services.ScheduleInput(
         starts_at=starts_at,
         ends_at=overrides.pop("ends_at", starts_at + timedelta(hours=2)),

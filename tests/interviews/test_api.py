@@ -58,7 +58,9 @@ async def test_publish_list_book_refuse_cancel(client: Any) -> None:
     assert booked.status_code == 201, booked.text
     body = booked.json()
     assert set(body) >= {"id", "slot", "status", "links"} and body["links"]["ics"]
-    full = await client.post(f"/api/v1/registrations/{two}/interviews", json={"slot_id": slots[0]["id"]})
+    full = await client.post(
+        f"/api/v1/registrations/{two}/interviews", json={"slot_id": slots[0]["id"]}
+    )
     assert full.status_code == 409 and full.json()["error"] == "slot_full"
     again = await client.post(url, json={"slot_id": slots[0]["id"]})
     assert again.status_code == 409 and again.json()["error"] == "overlaps"
@@ -76,7 +78,9 @@ async def test_limit_reached_code(client: Any) -> None:
     world = await fair()
     event = world["event"]
     start = event["starts_at"]
-    slots = (await _publish(client, world, ends_at=_iso(start + timedelta(hours=3)))).json()["slots"]
+    slots = (await _publish(client, world, ends_at=_iso(start + timedelta(hours=3)))).json()[
+        "slots"
+    ]
     token = (await register_attendee(event["slug"], person(1))).manage_token
     url = f"/api/v1/registrations/{token}/interviews"
     for slot in slots[:3]:
@@ -91,7 +95,9 @@ async def test_outcome_joins_the_leads_deliveries(client: Any) -> None:
     slots = (await _publish(client, world)).json()["slots"]
     token = (await register_attendee(event["slug"], person(1))).manage_token
     booking = (
-        await client.post(f"/api/v1/registrations/{token}/interviews", json={"slot_id": slots[0]["id"]})
+        await client.post(
+            f"/api/v1/registrations/{token}/interviews", json={"slot_id": slots[0]["id"]}
+        )
     ).json()
     reg = await Registration.select().where(Registration.manage_token == token).first()
     lead = await Lead.insert(
@@ -99,7 +105,9 @@ async def test_outcome_joins_the_leads_deliveries(client: Any) -> None:
     ).returning(Lead.id)
     council = await council_id("E07000220")
     await LeadDelivery.insert(
-        LeadDelivery(lead=lead[0]["id"], council=council, rule="exhibitor", consent_basis="stand_consent")
+        LeadDelivery(
+            lead=lead[0]["id"], council=council, rule="exhibitor", consent_basis="stand_consent"
+        )
     )
     headers = {"authorization": f"Bearer {await token_for(world['staff'])}"}
     url = f"/api/v1/interviews/{booking['id']}/outcome"
@@ -118,7 +126,9 @@ async def test_outcome_joins_the_leads_deliveries(client: Any) -> None:
     # Another exhibitor's staff cannot; anonymous cannot.
     other = await make_user("exhibitor")
     denied = await client.post(
-        url, json={"outcome": "no_show"}, headers={"authorization": f"Bearer {await token_for(other)}"}
+        url,
+        json={"outcome": "no_show"},
+        headers={"authorization": f"Bearer {await token_for(other)}"},
     )
     assert denied.status_code == 403
     assert (await client.post(url, json={"outcome": "no_show"})).status_code == 401
@@ -132,7 +142,9 @@ async def test_outcomes_days_against_hand_computed(client: Any) -> None:
     world = await fair()
     event = world["event"]
     start = event["starts_at"]
-    slots = (await _publish(client, world, ends_at=_iso(start + timedelta(hours=3)), parallel=2)).json()["slots"]
+    slots = (
+        await _publish(client, world, ends_at=_iso(start + timedelta(hours=3)), parallel=2)
+    ).json()["slots"]
     ids = []
     for n in range(7):
         token = (await register_attendee(event["slug"], person(n))).manage_token
@@ -168,7 +180,9 @@ async def test_outcomes_days_against_hand_computed(client: Any) -> None:
     assert per["days_to_offer"] == figures["days_to_offer"]
     # Exhibitor staff are not the organiser.
     staff = {"authorization": f"Bearer {await token_for(world['staff'])}"}
-    assert (await client.get(f"/api/v1/events/{event['slug']}/outcomes", headers=staff)).status_code == 403
+    assert (
+        await client.get(f"/api/v1/events/{event['slug']}/outcomes", headers=staff)
+    ).status_code == 403
 
 
 async def test_small_counts_are_null(client: Any) -> None:

@@ -77,7 +77,10 @@ async def test_book_full_overlap_and_limit() -> None:
     assert exc.value.code == "limit_reached"
     await services.set_policy(event["id"], 4, 60)
     await services.book(amira, a[3])
-    assert await InterviewBooking.count().where(InterviewBooking.registration.manage_token == amira) == 4
+    assert (
+        await InterviewBooking.count().where(InterviewBooking.registration.manage_token == amira)
+        == 4
+    )
     assert len(await outbox("interview_confirmation")) == 4
 
 
