@@ -7,6 +7,7 @@
     opening  the fair opening: 10,000 registrations for 2,000 places, 2 workers; PostgreSQL
     checkin  door scans at 1, 16 and 64 scanners for a fixed time, 1 worker; SQLite, PostgreSQL
     rush     the door rush: 2,000 scans from 20 scanners; SQLite (1 worker), PostgreSQL (2)
+    interviews  2,000 jobseekers booking 300 interview places, 32 clients; SQLite, PostgreSQL
 
 ARGS after `--` go to each chosen benchmark (so choose one). --sqlite-only leaves
 PostgreSQL out (and `opening` with it). Exits non-zero if a benchmark failed its
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], list[str] | None]] = {
     ),
     "checkin": (["bench/checkin.py"], BOTH, SQLITE),
     "rush": (["bench/door_rush.py"], BOTH, SQLITE),
+    "interviews": (["bench/interview_burst.py"], BOTH, SQLITE),
 }
 
 

@@ -1636,7 +1636,8 @@ async def _api_walk_in(client: Any) -> Target:
 
 async def _api_invitations(client: Any) -> Target:
     world = await _interview_world(client, sign_in=False)
-    url = f"/api/v1/exhibitors/{world['exhibitor_id']}/schedules/{world['schedule']['id']}/invitations"
+    schedule_id = world["schedule"]["id"]
+    url = f"/api/v1/exhibitors/{world['exhibitor_id']}/schedules/{schedule_id}/invitations"
     return Target(
         url, {"registration_ids": [1]}, formats=(Format("registration_ids"),), api=True,
         headers=await _api_staff(world),
@@ -1647,7 +1648,8 @@ async def _api_interview_outcome(client: Any) -> Target:
     world = await _interview_world(client, sign_in=False)
     booking = await _booked(world)
     return Target(
-        f"/api/v1/interviews/{booking['id']}/outcome", {"outcome": "offer_made", "start_date": None},
+        f"/api/v1/interviews/{booking['id']}/outcome",
+        {"outcome": "offer_made", "start_date": None},
         formats=(Format("outcome"), Format("start_date")), api=True,
         headers=await _api_staff(world),
     )  # fmt: skip

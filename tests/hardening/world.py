@@ -240,7 +240,7 @@ async def _interviews(world: World) -> dict[str, Any]:
             "break_start": "",
             "break_end": "",
             "mode": "open",
-        },  # fmt: skip
+        },
         "iv_invitations": {"registration_ids": [world.registration_id]},
     }
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from exhibitors.interviews import services
 from exhibitors.interviews.tables import InterviewSlot
+from registrations.services import register_attendee
 from tests.factories import add_staff, future, make_event, make_exhibitor, make_org, make_user
 from tests.registrations.helpers import person
-from registrations.services import register_attendee
 
 
 async def fair(**overrides: Any) -> dict[str, Any]:
