@@ -13,6 +13,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from events import services as events_services
 from events.services import get_event
 from exhibitors.guards import staff_of_exhibitor
 from exhibitors.interviews import emails, services
@@ -44,6 +45,16 @@ async def _any_slots(registration: Row) -> bool:
 
 
 registration_pages.MANAGE_EXTRAS.append(_manage_extras)
+
+
+async def _fair_page_extras(event_id: int, job_family: str | None) -> Row:
+    """The public fair page: employers with interview places still free (as of the
+    page load)."""
+    return {"interview_free": await services.free_slots_by_exhibitor(event_id)}
+
+
+if _fair_page_extras not in events_services.PAGE_EXTRAS:
+    events_services.PAGE_EXTRAS.append(_fair_page_extras)
 
 
 def _slot_id(value: Any, field: str = "slot") -> int:

@@ -196,3 +196,15 @@ async def test_small_counts_are_null(client: Any) -> None:
     figures = (await client.get(f"/api/v1/events/{event['slug']}/outcomes", headers=headers)).json()
     assert figures["interviews"]["booked"] is None
     assert figures["days_to_offer"] == {"median": None, "p25": None, "p75": None}
+
+
+async def test_the_fair_page_shows_free_places(client: Any) -> None:
+    world = await fair()
+    slots = (await _publish(client, world)).json()["slots"]
+    page = await client.get(f"/events/{world['event']['slug']}")
+    assert "Interviews on the day" in page.text
+    assert "2 places free" in page.text
+    token = (await register_attendee(world["event"]["slug"], person(1))).manage_token
+    await client.post(f"/api/v1/registrations/{token}/interviews", json={"slot_id": slots[0]["id"]})
+    page = await client.get(f"/events/{world['event']['slug']}")
+    assert "1 place free" in page.text  # as of the page load
