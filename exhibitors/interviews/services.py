@@ -780,7 +780,9 @@ async def stand_schedule(exhibitor_id: int) -> list[Row]:
                 "past": s["ends_at"] <= moment,
             }
         )
-    upcoming = [s for s in out if not s["past"] and s["bookings"]]
+    upcoming = [
+        s for s in out if not s["past"] and any(b["status"] == "booked" for b in s["bookings"])
+    ]
     if upcoming:
         upcoming[0]["next"] = True
     return out
