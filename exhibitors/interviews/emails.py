@@ -190,10 +190,11 @@ async def _build_invitation(params: dict[str, Any]) -> EmailMessage | None:
     registration = (
         await Registration.select().where(Registration.id == params["registration_id"]).first()
     )
+    exhibitor: Any = InterviewSchedule.exhibitor
     schedule = (
         await InterviewSchedule.select(
             InterviewSchedule.event,
-            InterviewSchedule.exhibitor.organisation.name.as_alias("exhibitor_name"),
+            exhibitor.organisation.name.as_alias("exhibitor_name"),
             InterviewSchedule.vacancy.title.as_alias("vacancy_title"),
         )
         .where(InterviewSchedule.id == params["schedule_id"])

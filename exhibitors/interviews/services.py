@@ -44,6 +44,11 @@ ACTIVE = ("booked", "attended")  # a booking that holds its place
 OUTCOMES = ("not_progressed", "second_interview", "offer_made", "offer_accepted")
 MARKS = ("attended", "no_show")
 MAX_SLOTS = 400
+# Joined columns, typed loosely (Piccolo's types do not follow a join).
+_slot_exhibitor: Any = InterviewSlot.exhibitor
+_slot_schedule: Any = InterviewSlot.schedule
+_booking_exhibitor: Any = InterviewBooking.exhibitor
+_booking_slot: Any = InterviewBooking.slot
 DEFAULT_LIMIT = 3
 DEFAULT_CUTOFF_MINUTES = 60
 ADVERT_TO_HIRE_DAYS = 100  # the region's figure the report compares against
@@ -299,11 +304,11 @@ async def _slot_rows(where: Any) -> list[Row]:
     return (
         await InterviewSlot.select(
             *InterviewSlot.all_columns(),
-            InterviewSlot.exhibitor.organisation.name.as_alias("exhibitor_name"),
-            InterviewSlot.schedule.mode.as_alias("mode"),
-            InterviewSlot.schedule.vacancy.as_alias("vacancy_id"),
-            InterviewSlot.schedule.vacancy.title.as_alias("vacancy_title"),
-            InterviewSlot.schedule.vacancy.job_family.as_alias("job_family"),
+            _slot_exhibitor.organisation.name.as_alias("exhibitor_name"),
+            _slot_schedule.mode.as_alias("mode"),
+            _slot_schedule.vacancy.as_alias("vacancy_id"),
+            _slot_schedule.vacancy.title.as_alias("vacancy_title"),
+            _slot_schedule.vacancy.job_family.as_alias("job_family"),
         )
         .where(where)
         .order_by(InterviewSlot.starts_at, InterviewSlot.id)
@@ -636,8 +641,8 @@ async def bookings_for_registration(registration_id: int) -> list[Row]:
             InterviewBooking.slot.starts_at.as_alias("starts_at"),
             InterviewBooking.slot.ends_at.as_alias("ends_at"),
             InterviewBooking.slot.capacity.as_alias("capacity"),
-            InterviewBooking.exhibitor.organisation.name.as_alias("exhibitor_name"),
-            InterviewBooking.slot.schedule.vacancy.title.as_alias("vacancy_title"),
+            _booking_exhibitor.organisation.name.as_alias("exhibitor_name"),
+            _booking_slot.schedule.vacancy.title.as_alias("vacancy_title"),
         )
         .where(InterviewBooking.registration == registration_id)
         .order_by(InterviewBooking.id)
@@ -981,7 +986,7 @@ async def outcomes(event: Row) -> Row:
         InterviewBooking.accepted_at,
         InterviewBooking.start_date,
         InterviewBooking.slot.starts_at.as_alias("starts_at"),
-        InterviewBooking.exhibitor.organisation.name.as_alias("exhibitor_name"),
+        _booking_exhibitor.organisation.name.as_alias("exhibitor_name"),
     ).where(InterviewBooking.event == event["id"])
     by_exhibitor: dict[int, list[Row]] = {}
     names: dict[int, str] = {}
