@@ -479,7 +479,7 @@ def _full() -> Conflict:
     return Conflict(N_("This interview time is fully booked"), code="slot_full")
 
 
-async def _book(registration: Row, slot_id: int, walk_in: bool = False) -> int:
+async def _book(registration: Row, slot_id: int, walk_in: bool = False) -> Row:
     async with write_transaction():
         await _lock_person(registration["id"])
         slot = await _slot(slot_id)
@@ -497,13 +497,14 @@ async def _book(registration: Row, slot_id: int, walk_in: bool = False) -> int:
         ).returning(InterviewBooking.id)
         booking_id = int(inserted[0]["id"])
         await emails.send_booking_email("interview_confirmation", booking_id, 0, "booked")
-    return booking_id
+        # The answer is read inside the transaction: once it commits, nothing more can
+        # fail and tell the client that a booking it has did not happen.
+        return await booking_json(booking_id, registration["manage_token"])
 
 
 async def book(manage_token: str, slot_id: int) -> Row:
     registration = await _registration(manage_token)
-    booking_id = await _book(registration, slot_id)
-    return await booking_json(booking_id, manage_token)
+    return await _book(registration, slot_id)
 
 
 async def _own_booking(registration: Row, booking_id: int) -> Row:
@@ -556,7 +557,7 @@ async def cancel(manage_token: str, booking_id: int) -> Row:
         await emails.send_booking_email(
             "interview_cancelled", booking_id, done[0]["ics_sequence"], "cancelled"
         )
-    return await booking_json(booking_id, manage_token)
+        return await booking_json(booking_id, manage_token)
 
 
 async def move(manage_token: str, booking_id: int, slot_id: int) -> Row:
@@ -597,7 +598,7 @@ async def move(manage_token: str, booking_id: int, slot_id: int) -> Row:
         await emails.send_booking_email(
             "interview_updated", booking_id, moved[0]["ics_sequence"], "booked"
         )
-    return await booking_json(booking_id, manage_token)
+        return await booking_json(booking_id, manage_token)
 
 
 async def booking_json(booking_id: int, manage_token: str) -> Row:
@@ -816,12 +817,11 @@ async def walk_in(exhibitor_id: int, code: str) -> Row:
     )
     for slot in candidates:
         try:
-            booking_id = await _book(registration, slot["id"], walk_in=True)
+            return await _book(registration, slot["id"], walk_in=True)
         except Conflict as exc:
             if exc.code == "slot_full":
                 continue  # taken since we looked: try the next
             raise
-        return await booking_json(booking_id, registration["manage_token"])
     raise Conflict("There are no free interview times left today", code="slot_full")
 
 
