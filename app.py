@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent
 def _routes() -> list[Any]:
     from events.controllers import ROUTES as EVENT_ROUTES
     from exhibitors.controllers import ROUTES as EXHIBITOR_ROUTES
+    from exhibitors.interviews.controllers import ROUTES as INTERVIEW_ROUTES
     from exhibitors.leads.controllers import ROUTES as LEAD_ROUTES
     from fairground.controllers import ROUTES as PLATFORM_ROUTES
     from registrations.controllers import ROUTES as REGISTRATION_ROUTES
@@ -62,6 +63,7 @@ def _routes() -> list[Any]:
         *REGISTRATION_ROUTES,
         *EXHIBITOR_ROUTES,
         *LEAD_ROUTES,
+        *INTERVIEW_ROUTES,
         static,
     ]
 

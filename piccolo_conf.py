@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "registrations.piccolo_app",
         "exhibitors.piccolo_app",
         "exhibitors.leads.piccolo_app",
+        "exhibitors.interviews.piccolo_app",
     ]
 )

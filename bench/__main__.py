@@ -8,6 +8,7 @@
     checkin  door scans at 1, 16 and 64 scanners for a fixed time, 1 worker; SQLite, PostgreSQL
     rush     the door rush: 2,000 scans from 20 scanners; SQLite (1 worker), PostgreSQL (2)
     languages  pages in each jobseeker language beside English, and the negotiation; in process
+    interviews  2,000 jobseekers booking 300 interview places, 32 clients; SQLite, PostgreSQL
 
 ARGS after `--` go to each chosen benchmark (so choose one). --sqlite-only leaves
 PostgreSQL out (and `opening` with it). Exits non-zero if a benchmark failed its
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], list[str] | None]] = {
     "rush": (["bench/door_rush.py"], BOTH, SQLITE),
     # In process, no database: the same with or without PostgreSQL.
     "languages": (["bench/languages.py"], [], []),
+    "interviews": (["bench/interview_burst.py"], BOTH, SQLITE),
 }
 
 

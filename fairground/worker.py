@@ -20,7 +20,7 @@ from fairground.mail import Sender, send_due, sender_for
 from fairground.settings import get_settings
 
 log = logging.getLogger("fairground.worker")
-JOB_MODULES = ["registrations.tasks", "exhibitors.leads.tasks"]
+JOB_MODULES = ["registrations.tasks", "exhibitors.leads.tasks", "exhibitors.interviews.tasks"]
 Job = Callable[[], Awaitable[int]]
 
 

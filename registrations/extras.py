@@ -3,7 +3,8 @@
 registrations must not import the apps above it (exhibitors), so they register
 here: each hook is awaited with the registration (its row, with `interests`)
 and the event row, and returns more template context. The plan for the day
-(exhibitors.plan) adds `plan`. The modules in PROVIDERS are imported by name the
+(exhibitors.plan) adds `plan`, the interviews (exhibitors.interviews.pages)
+`interviews` and `interviews_offered`. The modules in PROVIDERS are imported by name the
 first time extras are wanted, so every process that renders a ticket page or
 builds an email (the web app, the worker, a CLI command, a test) has them; one
 that is not installed is skipped, and the pages and emails show what
@@ -19,7 +20,7 @@ from typing import Any
 Row = dict[str, Any]
 AttendeeExtra = Callable[[Row, Row], Awaitable[Row]]
 ATTENDEE_EXTRAS: list[AttendeeExtra] = []
-PROVIDERS = ("exhibitors.plan",)
+PROVIDERS = ("exhibitors.plan", "exhibitors.interviews.pages")
 _loaded: list[bool] = []
 
 

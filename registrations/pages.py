@@ -296,7 +296,8 @@ async def _waitlist_position(registration: dict[str, Any]) -> int:
 
 async def _manage_context(manage_token: str, with_extras: bool = False) -> dict[str, Any]:
     """The registration with its event and slot, and the links the page offers; with
-    `with_extras`, what the apps above add (registrations.extras: the plan)."""
+    `with_extras`, what the apps above add (registrations.extras: the plan, the
+    interviews)."""
     registration = await services.get_registration(manage_token)
     event, slot = registration["event"], registration["slot"]
     starts_at, ends_at = invites.times_of(event, slot)

@@ -122,7 +122,16 @@ async def event_report(event: Row) -> Row:
         "equality_responses": await EqualityResponse.count().where(
             EqualityResponse.event == event["id"]
         ),
+        "interviews": await _interviews(event),
     }
+
+
+async def _interviews(event: Row) -> Row:
+    """Interviews and time to hire (exhibitors.interviews, an app above this one:
+    imported here, at the call, so that leads loads without it)."""
+    from exhibitors.interviews.services import outcomes
+
+    return await outcomes(event)
 
 
 def local_quarter(iso: str, tz: str) -> str:

@@ -84,6 +84,8 @@ PAGES: dict[str, str] = {
     "/r/{manage_token:str}/follow-up": "attendee",
     "/r/{manage_token:str}/follow-up/thanks": "attendee",
     "/r/{manage_token:str}/stand-consents": "attendee",
+    "/r/{manage_token:str}/interviews": "attendee",
+    "/r/{manage_token:str}/interviews/{booking_id:int}/move": "attendee",
     "/data-erased": "attendee",
     # door staff
     "/door": "door",
@@ -118,6 +120,7 @@ PAGES: dict[str, str] = {
     "/exhibitor/{exhibitor_id:int}/profile": "exhibitor",
     "/exhibitor/{exhibitor_id:int}/leads": "exhibitor",
     "/exhibitor/{exhibitor_id:int}/scan": "exhibitor",
+    "/exhibitor/{exhibitor_id:int}/interviews": "exhibitor",
     # council recruiters
     "/council/{code:str}": "council",
     "/council/{code:str}/leads": "council",
@@ -137,6 +140,7 @@ NOT_PAGES: dict[str, str] = {
     "/exhibitor/sw.js": "the stand scanner's service worker",
     "/organiser/events/{slug:str}/door/events": "the dashboard's Server-Sent Events stream",
     "/r/{manage_token:str}/invite.ics": "calendar invite",
+    "/r/{manage_token:str}/interviews/{booking_id:int}/invite.ics": "an interview's invite",
     "/r/{manage_token:str}/ticket.png": "QR ticket image",
     "/r/{manage_token:str}/ticket.svg": "QR ticket image",
     "/r/{manage_token:str}/data.json": "the attendee's data export",
@@ -547,6 +551,7 @@ async def test_attendee_pages(checker: Checker) -> None:
     await checker.visit(f"{r}/stand-consents")
     await checker.submit(withdraw, label="withdraw stand consent, are you sure")
     await checker.submit("Yes, withdraw my consent", label="stand consent withdrawn")
+    await _interview_pages(checker, event, r)
     await checker.visit(f"{r}/data")
     await checker.submit("Erase my data", 400, "erase data, not confirmed")
     await checker.visit(f"{r}/cancel")
@@ -555,6 +560,34 @@ async def test_attendee_pages(checker: Checker) -> None:
     await page.get_by_label("I want my data erased").check()
     await checker.submit("Erase my data")
     checker.assert_all_good()
+
+
+async def _interview_pages(checker: Checker, event: dict[str, Any], r: str) -> None:
+    """Booking an interview (and a full time refused), the ticket page's "Your
+    interviews", and choosing a new time."""
+    from exhibitors.interviews import services as interviews
+    from exhibitors.tables import Exhibitor
+
+    exhibitor = await Exhibitor.select(Exhibitor.id).where(Exhibitor.event == event["id"]).first()
+    start = event["starts_at"]
+    plan = interviews.ScheduleInput(starts_at=start, ends_at=start + timedelta(hours=1), parallel=2)
+    await interviews.publish_schedule(exhibitor["id"], plan, None)
+    await checker.visit(f"{r}/interviews")
+    button = checker.page.locator(".app-slot__form button").first
+    async with checker.page.expect_navigation():
+        await button.click()
+    await checker.check("interview booked, the ticket page")
+    await checker.visit(f"{r}/interviews")
+    first = checker.page.locator(".app-slot__form button").first
+    async with checker.page.expect_navigation() as navigation:
+        await first.click()  # the same time again: overlaps
+    assert (await navigation.value).status == 400
+    await checker.check("interview refused, overlaps")
+    booking = checker.page.url  # the choose page again
+    await checker.visit(r)
+    link = checker.page.get_by_role("link", name="Change the time", exact=False).first
+    await checker.visit(str(await link.get_attribute("href")))
+    assert booking
 
 
 async def _change_page(checker: Checker, r: str) -> None:
@@ -690,8 +723,13 @@ async def test_exhibitor_pages(checker: Checker) -> None:
         f"{base}/scan#lead-form",
         f"{base}/scan#lead-saved",
         base,
+        f"{base}/interviews",
     ):
         await checker.visit(url)
+    await checker.submit("Publish", label="interview times published")
+    await checker.page.fill("#code", "not a ticket")
+    await checker.submit("Book the next free time", 400, "walk-in, not a ticket")
+    await checker.visit(base)
     await checker.submit("Send invitation", 400, "staff invitation, empty")
     checker.assert_all_good()
 

@@ -63,6 +63,24 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/registrations/{manage_token:str}"): "the attendee's changes by API",
     ("GET", "/r/{manage_token:str}/change"): "the attendee's change page (the token is the secret)",
     ("POST", "/r/{manage_token:str}/change"): "the attendee changes their details and choices",
+    # Interviews: the free times are public; a booking is by the manage token.
+    ("GET", "/api/v1/events/{slug:str}/interview-slots"): "the interview times with places left",
+    ("GET", "/api/v1/registrations/{manage_token:str}/interviews"): "the attendee's interviews",
+    ("POST", "/api/v1/registrations/{manage_token:str}/interviews"): "the attendee books by API",
+    ("PATCH", "/api/v1/registrations/{manage_token:str}/interviews/{booking_id:int}"): (
+        "the attendee moves an interview by API"
+    ),
+    ("DELETE", "/api/v1/registrations/{manage_token:str}/interviews/{booking_id:int}"): (
+        "the attendee cancels an interview by API"
+    ),
+    ("GET", "/r/{manage_token:str}/interviews"): "the attendee's page to book an interview",
+    ("POST", "/r/{manage_token:str}/interviews"): "the attendee books an interview",
+    ("GET", "/r/{manage_token:str}/interviews/{booking_id:int}/move"): "choosing a new time",
+    ("POST", "/r/{manage_token:str}/interviews/{booking_id:int}/move"): "moving an interview",
+    ("POST", "/r/{manage_token:str}/interviews/{booking_id:int}/cancel"): "cancelling one",
+    ("GET", "/r/{manage_token:str}/interviews/{booking_id:int}/invite.ics"): (
+        "an interview's calendar invite"
+    ),
     # Exhibitor applications and logos.
     ("GET", "/events/{slug:str}/exhibit"): "the application form",
     ("POST", "/events/{slug:str}/exhibit"): "applying for a stand",

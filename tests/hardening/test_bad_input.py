@@ -1521,6 +1521,210 @@ APIS: dict[str, Setup] = {
 }
 
 
+# ---------------------------------------------------------------- interviews
+
+
+async def _interview_world(client: Any, sign_in: bool = True) -> Json:
+    """A fair with an exhibitor (its staff signed in), a schedule and a person."""
+    from exhibitors.interviews import services as interviews
+
+    event = await make_event()
+    org = await make_org()
+    exhibitor_id = await make_exhibitor(event["id"], org)
+    user, token = await signed_in(client, "exhibitor", org) if sign_in else ({}, "")
+    if user:
+        await add_staff(exhibitor_id, user["id"])
+    start = event["starts_at"]
+    made = await interviews.publish_schedule(
+        exhibitor_id,
+        interviews.ScheduleInput(starts_at=start, ends_at=start + timedelta(hours=2)),
+        None,
+    )
+    person = await register(event, email=f"iv{next(_n)}@example.org")
+    return {
+        "event": event, "exhibitor_id": exhibitor_id, "csrf": token, "user": user,
+        "schedule": made, "slot_id": made["slots"][0]["id"], "person": person,
+    }  # fmt: skip
+
+
+SCHEDULE_FORM = {
+    "vacancy": "", "starts": "10:00", "ends": "12:00", "slot_minutes": "20", "gap_minutes": "5",
+    "parallel": "1", "break_start": "11:00", "break_end": "11:15", "mode": "open",
+}  # fmt: skip
+
+
+async def _stand_schedule(client: Any) -> Target:
+    world = await _interview_world(client)
+    formats = tuple(Format(f) for f in SCHEDULE_FORM)
+    return Target(
+        f"/exhibitor/{world['exhibitor_id']}/interviews/schedules", SCHEDULE_FORM,
+        formats=formats, csrf=world["csrf"],
+    )  # fmt: skip
+
+
+async def _stand_walk_in(client: Any) -> Target:
+    world = await _interview_world(client)
+    return Target(
+        f"/exhibitor/{world['exhibitor_id']}/interviews/walk-in", {"code": "x"},
+        formats=(Format("code"),), csrf=world["csrf"],
+    )  # fmt: skip
+
+
+async def _booked(world: Json) -> Json:
+    from exhibitors.interviews import services as interviews
+
+    return await interviews.book(world["person"].manage_token, world["slot_id"])
+
+
+async def _stand_outcome(client: Any) -> Target:
+    world = await _interview_world(client)
+    booking = await _booked(world)
+    return Target(
+        f"/exhibitor/{world['exhibitor_id']}/interviews/{booking['id']}/outcome",
+        {"outcome": "offer_made", "start_date": ""},
+        formats=(Format("outcome"), Format("start_date")), csrf=world["csrf"],
+    )  # fmt: skip
+
+
+async def _stand_invitations(client: Any) -> Target:
+    world = await _interview_world(client)
+    return Target(
+        f"/exhibitor/{world['exhibitor_id']}/interviews/invitations",
+        {"schedule": str(world["schedule"]["id"]), "people": "1"},
+        formats=(Format("schedule"), Format("people")), csrf=world["csrf"],
+    )  # fmt: skip
+
+
+async def _attendee_book(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    url = f"/r/{world['person'].manage_token}/interviews"
+    return Target(
+        url, {"slot": "1"}, formats=(Format("slot"),), csrf=await public_csrf(client, url)
+    )
+
+
+async def _attendee_move(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    booking = await _booked(world)
+    url = f"/r/{world['person'].manage_token}/interviews/{booking['id']}/move"
+    return Target(
+        url, {"slot": "1"}, formats=(Format("slot"),), csrf=await public_csrf(client, url)
+    )
+
+
+async def _api_staff(world: Json) -> dict[str, str]:
+    user = await make_user("exhibitor")
+    await add_staff(world["exhibitor_id"], user["id"])
+    return bearer(await token_for(user))
+
+
+async def _api_schedule(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    start = world["event"]["starts_at"]
+    base = {
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "slot_minutes": 20, "gap_minutes": 5, "parallel": 1, "breaks": [], "mode": "open",
+        "vacancy_id": None,
+    }  # fmt: skip
+    formats = tuple(Format(f) for f in base)
+    return Target(
+        f"/api/v1/exhibitors/{world['exhibitor_id']}/schedules", base, formats=formats,
+        api=True, headers=await _api_staff(world),
+    )  # fmt: skip
+
+
+async def _api_walk_in(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    return Target(
+        f"/api/v1/exhibitors/{world['exhibitor_id']}/interviews/walk-in", {"code": "x"},
+        formats=(Format("code"),), api=True, headers=await _api_staff(world),
+    )  # fmt: skip
+
+
+async def _api_invitations(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    schedule_id = world["schedule"]["id"]
+    url = f"/api/v1/exhibitors/{world['exhibitor_id']}/schedules/{schedule_id}/invitations"
+    return Target(
+        url, {"registration_ids": [1]}, formats=(Format("registration_ids"),), api=True,
+        headers=await _api_staff(world),
+    )  # fmt: skip
+
+
+async def _api_interview_outcome(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    booking = await _booked(world)
+    return Target(
+        f"/api/v1/interviews/{booking['id']}/outcome",
+        {"outcome": "offer_made", "start_date": None},
+        formats=(Format("outcome"), Format("start_date")), api=True,
+        headers=await _api_staff(world),
+    )  # fmt: skip
+
+
+async def _api_book(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    return Target(
+        f"/api/v1/registrations/{world['person'].manage_token}/interviews", {"slot_id": 1},
+        formats=(Format("slot_id"),), api=True,
+    )  # fmt: skip
+
+
+async def _api_move(client: Any) -> Target:
+    world = await _interview_world(client, sign_in=False)
+    booking = await _booked(world)
+    return Target(
+        f"/api/v1/registrations/{world['person'].manage_token}/interviews/{booking['id']}",
+        {"slot_id": 1}, formats=(Format("slot_id"),), api=True, method="PATCH",
+    )  # fmt: skip
+
+
+async def _api_policy(client: Any) -> Target:
+    org, headers = await _api_organiser()
+    event = await make_event(org)
+    return Target(
+        f"/api/v1/events/{event['slug']}/interview-policy",
+        {"per_person_limit": 3, "cutoff_minutes": 60},
+        formats=(Format("per_person_limit"), Format("cutoff_minutes")), api=True, method="PUT",
+        headers=headers,
+    )  # fmt: skip
+
+
+FORMS.update(
+    {
+        "POST /exhibitor/{exhibitor_id:int}/interviews/schedules": _stand_schedule,
+        "POST /exhibitor/{exhibitor_id:int}/interviews/walk-in": _stand_walk_in,
+        "POST /exhibitor/{exhibitor_id:int}/interviews/{booking_id:int}/outcome": _stand_outcome,
+        "POST /exhibitor/{exhibitor_id:int}/interviews/invitations": _stand_invitations,
+        "POST /r/{manage_token:str}/interviews": _attendee_book,
+        "POST /r/{manage_token:str}/interviews/{booking_id:int}/move": _attendee_move,
+    }
+)
+APIS.update(
+    {
+        "POST /api/v1/exhibitors/{exhibitor_id:int}/schedules": _api_schedule,
+        "POST /api/v1/exhibitors/{exhibitor_id:int}/interviews/walk-in": _api_walk_in,
+        "POST /api/v1/exhibitors/{exhibitor_id:int}/schedules/{schedule_id:int}/invitations": (
+            _api_invitations
+        ),
+        "POST /api/v1/interviews/{booking_id:int}/outcome": _api_interview_outcome,
+        "POST /api/v1/registrations/{manage_token:str}/interviews": _api_book,
+        "PATCH /api/v1/registrations/{manage_token:str}/interviews/{booking_id:int}": _api_move,
+        "PUT /api/v1/events/{slug:str}/interview-policy": _api_policy,
+    }
+)
+NO_TEXT.update(
+    {
+        "POST /r/{manage_token:str}/interviews/{booking_id:int}/cancel": (
+            "the attendee's cancel button: no fields"
+        ),
+        "DELETE /api/v1/registrations/{manage_token:str}/interviews/{booking_id:int}": (
+            "cancel by API: no body, the path names the booking"
+        ),
+    }
+)
+
+
 # ---------------------------------------------------------------- the tests
 
 

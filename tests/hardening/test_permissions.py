@@ -308,6 +308,46 @@ MATRIX: list[Endpoint] = [
         {"code": "{ticket_code}", "exhibitor_id": "{exhibitor_id}", "consent_given": True},
     ),
     E("GET", "/api/v1/exhibitors/{exhibitor_id:int}/leads", STAND),
+    # Interviews: the stand's schedule and its API; the organiser's figures and policy.
+    E("GET", f"{EXH}/interviews", STAND),
+    E("POST", f"{EXH}/interviews/schedules", STAND, "{iv_form}"),
+    E("POST", f"{EXH}/interviews/walk-in", STAND, {"code": "{walk_in_code}"}, fresh=("walk_in",)),
+    E(
+        "POST",
+        f"{EXH}/interviews/{{booking_id:int}}/outcome",
+        STAND,
+        {"outcome": "offer_made", "start_date": ""},
+    ),
+    E(
+        "POST",
+        f"{EXH}/interviews/invitations",
+        STAND,
+        {"schedule": "{invited_schedule_id}", "people": "{registration_id}"},
+    ),
+    E("GET", "/api/v1/exhibitors/{exhibitor_id:int}/schedules", STAND),
+    E("POST", "/api/v1/exhibitors/{exhibitor_id:int}/schedules", STAND, "{iv_json}"),
+    E(
+        "POST",
+        "/api/v1/exhibitors/{exhibitor_id:int}/interviews/walk-in",
+        STAND,
+        {"code": "{walk_in_code}"},
+        fresh=("walk_in",),
+    ),
+    E(
+        "POST",
+        "/api/v1/exhibitors/{exhibitor_id:int}/schedules/{schedule_id:int}/invitations",
+        STAND,
+        "{iv_invitations}",
+        params={"schedule_id": "invited_schedule_id"},
+    ),
+    E("POST", "/api/v1/interviews/{booking_id:int}/outcome", STAND, {"outcome": "offer_made"}),
+    E("GET", f"{API_EV}/outcomes", ORGANISERS),
+    E(
+        "PUT",
+        f"{API_EV}/interview-policy",
+        ORGANISERS,
+        {"per_person_limit": 3, "cutoff_minutes": 60},
+    ),
     # API: councils.
     E("GET", f"{API_CNL}/leads", COUNCIL),
     E("GET", f"{API_CNL}/leads.csv", COUNCIL),
@@ -430,6 +470,9 @@ async def _fresh(world: World, name: str, role: str) -> dict[str, Any]:
         user = await make_user("door")
         await add_door(event["id"], user["id"])
         return {"user_id": user["id"]}
+    if name == "walk_in":  # a ticket scanned at the stand into the next free interview
+        person = RegistrationInput(name=f"Walk In {n}", email=f"walk-in-{n}@example.org")
+        return {"walk_in_code": (await register_attendee(event["slug"], person)).ticket_code}
     if name == "walk_up":  # registered at the door without an email
         walk_up = RegistrationInput(name=f"Walk Up {n}", email=None)
         return {"reference": (await register_attendee(event["slug"], walk_up)).reference}
@@ -443,6 +486,7 @@ async def context(world: World, endpoint: Endpoint, role: str) -> dict[str, Any]
         "role": role,
         "n": ALL_ROLES.index(role),
         "ticket_code": world.ticket_code,
+        "walk_in_code": world.ticket_code,  # refused roles never reach it
         "approved_id": world.exhibitor_id,
         "door_email": world.users["door"]["email"],
         "user_id": world.users["door"]["id"],  # refused roles never reach it

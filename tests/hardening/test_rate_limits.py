@@ -67,7 +67,12 @@ async def test_the_post_past_the_limit_is_429_with_retry_after(
 ) -> None:
     event = await make_event()
     registered = await register(event)
-    params = {"slug": event["slug"], "manage_token": registered.manage_token, "token": "x" * 43}
+    params = {
+        "slug": event["slug"],
+        "manage_token": registered.manage_token,
+        "token": "x" * 43,
+        "booking_id": 1,
+    }
     url = concrete(path, params)
     csrf = csrf_from((await limited.get("/login")).text)
     api = path.startswith("/api/")

@@ -9,7 +9,7 @@ the caller's scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.services import get_slots
@@ -187,6 +187,7 @@ async def _objects(world: World) -> None:
         "draft": (await make_event(world.event["organisation"], status="draft"))["slug"],
         "slot_id": (await get_slots(event_id))[0]["id"],
     }
+    world.ids.update(await _interviews(world))
     world.other.update(
         {
             "stand_id": await new_stand(other_id, "B1"),
@@ -207,6 +208,39 @@ async def _objects(world: World) -> None:
             ),
         }
     )
+
+
+async def _interviews(world: World) -> dict[str, Any]:
+    """An open schedule (an hour from now, five at once) with the world's attendee
+    booked, an invited one, and the bodies the matrix publishes schedules with."""
+    from exhibitors.interviews import services as interviews
+
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    end = start + timedelta(hours=1, minutes=30)
+    plan = interviews.ScheduleInput(starts_at=start, ends_at=end, parallel=5)
+    made = await interviews.publish_schedule(world.exhibitor_id, plan, None)
+    invited = interviews.ScheduleInput(starts_at=start, ends_at=end, mode="invited")
+    invited_id = (await interviews.publish_schedule(world.exhibitor_id, invited, None))["id"]
+    booking = await interviews.book(world.manage_token, made["slots"][0]["id"])
+    return {
+        "schedule_id": made["id"],
+        "invited_schedule_id": invited_id,
+        "booking_id": booking["id"],
+        "iv_json": {"starts_at": start.isoformat(), "ends_at": end.isoformat(), "parallel": 2},
+        # On the fair's day, whatever the hour now (a window from now could pass midnight).
+        "iv_form": {
+            "vacancy": "",
+            "starts": "12:00",
+            "ends": "13:00",
+            "slot_minutes": "20",
+            "gap_minutes": "5",
+            "parallel": "1",
+            "break_start": "",
+            "break_end": "",
+            "mode": "open",
+        },
+        "iv_invitations": {"registration_ids": [world.registration_id]},
+    }
 
 
 async def build_world() -> World:

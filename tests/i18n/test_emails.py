@@ -147,3 +147,45 @@ async def test_an_api_registration_without_a_language_is_in_english() -> None:
     with pytest.raises(Exception) as refused:
         await validate_registration(event, raw(language="xx"))
     assert "language" in getattr(refused.value, "fields", {})
+
+
+async def test_no_words_of_an_interview_email_bypass_gettext(pseudo: None) -> None:
+    """Booked, moved, cancelled, the reminder, and an invitation to choose a time."""
+    from exhibitors.interviews import services as interviews
+    from exhibitors.interviews.tasks import send_interview_reminders
+    from exhibitors.leads.tables import Lead
+    from tests.factories import make_exhibitor, make_org
+
+    event = await make_event(title=TITLE, starts_at=_soon())
+    employer = "Rugby Borough Council Jobs"
+    exhibitor_id = await make_exhibitor(event["id"], await make_org(employer))
+    start = event["starts_at"]
+    plan = interviews.ScheduleInput(starts_at=start, ends_at=start + timedelta(hours=1))
+    slots = (await interviews.publish_schedule(exhibitor_id, plan, None))["slots"]
+    invited = interviews.ScheduleInput(
+        starts_at=start, ends_at=start + timedelta(hours=1), mode="invited"
+    )
+    invited_id = (await interviews.publish_schedule(exhibitor_id, invited, None))["id"]
+    person = await register(event, name=PEOPLE[0], email="first@example.org")
+    await _in(i18n.PSEUDO.code, person.manage_token)
+    booking = await interviews.book(person.manage_token, slots[0]["id"])
+    await interviews.move(person.manage_token, booking["id"], slots[1]["id"])
+    assert await send_interview_reminders() == 1
+    await interviews.cancel(person.manage_token, booking["id"])
+    row = (
+        await Registration.select().where(Registration.manage_token == person.manage_token).first()
+    )
+    await Lead.insert(Lead(event=event["id"], exhibitor=exhibitor_id, registration=row["id"]))
+    assert await interviews.invite(exhibitor_id, invited_id, [row["id"]]) == 1
+    data = [TITLE, *PEOPLE, employer, "Fairground <fairground@example.org>"]
+    data += [str(event[k]) for k in ("venue_name", "venue_address", "venue_postcode")]
+    data += [str(event["access_notes"])]
+    kinds, leaks = set(), []
+    for message in await outbox():
+        kinds.add(str(message["Subject"]).split("⟧")[0])
+        for part, text in _texts(message):
+            words = english_left(text, data)
+            if words:
+                leaks.append(f"{message['Subject']} ({part}): {words[:10]}")
+    assert len(kinds) >= 6, kinds  # the ticket, and the five interview messages
+    assert not leaks, "\n".join(leaks)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from events.services import get_slots, set_status
+from exhibitors.interviews import services as interviews
 from fairground import i18n
 from fairground.seed import councils
 from registrations.services import cancel_registration
@@ -59,6 +60,9 @@ async def _world() -> dict[str, Any]:
     employer = await make_exhibitor(event["id"], await make_org("Rugby Borough Council Jobs"))
     # On the plan of the person who chooses digital jobs (step 2), on stand A1.
     await add_vacancy(employer, VACANCY, "digital", "https://jobs.example.org/1", stand="A1")
+    # Interviews at its stand: the booking pages are jobseeker pages too.
+    schedule = interviews.ScheduleInput(starts_at=start, ends_at=start + hour, parallel=2)
+    await interviews.publish_schedule(employer, schedule, None)
     past = await make_open_event(title=TITLE)
     attended = await register(past, name=PERSON, email="past@example.org")
     await set_status(past["slug"], "closed")
@@ -102,6 +106,25 @@ async def pages(client: Any, world: dict[str, Any]) -> AsyncIterator[tuple[str, 
         manage + "/change", data={"_csrf_token": token, "phone": "not a phone", "job_alerts": ""}
     )
     yield "change, errors", response
+    choose = await client.get(manage + "/interviews")
+    yield "interviews", choose
+    slot = re.search(r'name="slot" value="(\d+)"', choose.text)
+    assert slot, choose.text
+    booked = await client.post(
+        manage + "/interviews", data={"_csrf_token": token, "slot": slot.group(1)}
+    )
+    assert booked.status_code == 303, booked.text
+    yield (
+        "interviews, overlaps",
+        await client.post(
+            manage + "/interviews", data={"_csrf_token": token, "slot": slot.group(1)}
+        ),
+    )
+    with_interview = await client.get(manage)
+    yield "manage, with an interview", with_interview
+    move = re.search(r'href="(/r/[^"]+/interviews/\d+/move)"', with_interview.text)
+    assert move, "no move link on the ticket page"
+    yield "interview, new time", await client.get(move.group(1))
     yield (
         "already registered",
         await client.post(f"{base}/check", data={"_csrf_token": token}),
