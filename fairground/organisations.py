@@ -66,7 +66,7 @@ _SHORT_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def derive_short_code(name: str) -> str:
-    """"Jobcentre Plus — Walsall" → "jobcentre-plus-walsall": lower-case letters, digits
+    """ "Jobcentre Plus — Walsall" → "jobcentre-plus-walsall": lower-case letters, digits
     and single hyphens (letters with accents lose them; other scripts are dropped)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     code = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
