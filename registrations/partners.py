@@ -90,11 +90,13 @@ async def invite_partner(event_id: int, name_or_code: str, actor_id: int | None)
         org = await organisation_by_name_or_code(name_or_code)
     except NotFound:
         raise Invalid(
-            "No partner has this name or short code", fields={"partner": "Unknown partner"}
+            "No partner has this name or short code",
+            fields={"partner": "No partner has this name or short code"},
         ) from None
     if org["kind"] != "partner":
         raise Invalid(
-            f"{org['name']} is not an employability partner", fields={"partner": "Not a partner"}
+            f"{org['name']} is not an employability partner",
+            fields={"partner": f"{org['name']} is not an employability partner"},
         )
     async with write_transaction():
         if not await is_invited(event_id, org["id"]):

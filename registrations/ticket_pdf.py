@@ -162,3 +162,49 @@ def _render(registration: Row, event: Row, slot: Row | None, code: str, size: st
         f,
     )
     return bytes(pdf.output())
+
+
+def poster_pdf(event: Row, partner_name: str, url: str) -> bytes:
+    """A partner's A4 poster for one fair: its details and a QR code of the referral
+    link (`url`, ending ?via=<code>), tagged like the ticket. In English: partners
+    print it for their office."""
+    with i18n.use("en"):
+        _ = i18n.gettext
+        pdf = _Pdf(format="A4", unit="mm")
+        pdf.setup_fonts()
+        pdf.set_lang("en-GB")
+        pdf.set_title(pdf.safe(_("Poster: %(event)s") % {"event": event["title"]}))
+        pdf.set_author(pdf.safe(partner_name))
+        pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+        pdf.set_margins(20, 20, 20)
+        pdf.set_auto_page_break(True, 20)
+        pdf.add_page()
+        with pdf.artifact():
+            pdf.set_fill_color(0, 98, 94)
+            pdf.rect(0, 0, pdf.w, 12, style="F")
+        pdf.ln(4)
+        pdf.block("H1", str(event["title"]), 32, bold=True)
+        pdf.block("P", _("A free careers fair. Meet employers, ask about jobs and training."), 17)
+        pdf.block("H2", _("When"), 18, bold=True)
+        pdf.block("P", timefmt.when(event["starts_at"], event["ends_at"], event["timezone"]), 15)
+        pdf.block("H2", _("Where"), 18, bold=True)
+        place = (event["venue_name"], event["venue_address"], event["venue_postcode"])
+        pdf.block("P", ", ".join(p for p in place if p), 15)
+        if event.get("access_notes"):
+            pdf.block("H2", _("Getting in and access"), 18, bold=True)
+            pdf.block("P", str(event["access_notes"]), 14)
+        pdf.block("H2", _("Register"), 18, bold=True)
+        qr_size = 65.0
+        alt = _("QR code: the link to register for this fair, %(url)s") % {"url": url}
+        png = tickets.qr_png(url)
+        pdf.image(io.BytesIO(png), x=(pdf.w - qr_size) / 2, w=qr_size, h=qr_size, alt_text=alt)
+        pdf.ln(2)
+        pdf.block("P", _("Scan the code with a phone camera, or type: %(url)s") % {"url": url}, 13)
+        pdf.block(
+            "P",
+            _("No email address or phone? Ask %(partner)s to register you.")
+            % {"partner": partner_name},
+            14,
+            bold=True,
+        )
+        return bytes(pdf.output())

@@ -157,6 +157,92 @@ def referrals_csv(report: Row) -> str:
     return out.getvalue()
 
 
+# ---------------------------------------------------------------- funder summary
+
+FUNDER_COLUMNS = ("registered", "attended", "first_time", "returning", *OUTCOMES)
+
+
+def _person_keys(row: Row) -> set[tuple[str, str]]:
+    """Who someone is across fairs: their email, or their name with a postcode."""
+    keys = set()
+    if row["email"]:
+        keys.add(("email", str(row["email"]).lower()))
+    if row["postcode"]:
+        keys.add(("person", f"{str(row['name']).casefold().strip()}|{row['postcode']}"))
+    return keys
+
+
+async def _earlier_people(event: Row) -> set[tuple[str, str]]:
+    """Everyone registered (not cancelled) at a fair that started before this one."""
+    rows = await Registration.select(
+        Registration.email, Registration.name, Registration.postcode
+    ).where(
+        (Registration.event.starts_at < event["starts_at"])
+        & (Registration.status != "cancelled")
+        & (Registration.event != event["id"])
+    )
+    return {key for row in rows for key in _person_keys(row)}
+
+
+async def funder_summary(event: Row) -> Row:
+    """Registrations, attendance, first-time vs returning and outcomes, by referring
+    partner and by home council; every count under 5 suppressed (None)."""
+    from fairground.seed import councils
+
+    rows = await Registration.select(
+        Registration.id,
+        Registration.email,
+        Registration.name,
+        Registration.postcode,
+        Registration.home_council,
+        Registration.checked_in_at,
+        Registration.referred_by.name.as_alias("partner"),
+    ).where((Registration.event == event["id"]) & (Registration.status != "cancelled"))
+    earlier = await _earlier_people(event)
+    outcomes = await _furthest_outcomes([int(r["id"]) for r in rows])
+    council_names = {c["code"]: c["name"] for c in await councils()}
+    council_names.update({"outside": "Outside the area", "unsure": "Not sure", "": "Not given"})
+
+    def tally(group_of: Any) -> list[Row]:
+        groups: dict[str, dict[str, int]] = {}
+        for row in rows:
+            counts = groups.setdefault(group_of(row), dict.fromkeys(FUNDER_COLUMNS, 0))
+            counts["registered"] += 1
+            if row["checked_in_at"] is not None:
+                counts["attended"] += 1
+            counts["returning" if _person_keys(row) & earlier else "first_time"] += 1
+            outcome = outcomes.get(int(row["id"]))
+            if outcome:
+                for reached in OUTCOMES[: OUTCOMES.index(outcome) + 1]:
+                    counts[reached] += 1
+        return [
+            {"group": name, **{k: suppressed(n) for k, n in counts.items()}}
+            for name, counts in sorted(groups.items())
+        ]
+
+    return {
+        "by_partner": tally(lambda r: r["partner"] or "No partner"),
+        "by_council": tally(lambda r: council_names.get(r["home_council"], r["home_council"])),
+        "columns": FUNDER_COLUMNS,
+        "suppress_below": SUPPRESS_BELOW,
+    }
+
+
+def funder_csv(summary: Row) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for title, key in (("referring partner", "by_partner"), ("home council", "by_council")):
+        writer.writerow([title, *summary["columns"]])
+        for row in summary[key]:
+            cells = [
+                row[c] if row[c] is not None else f"fewer than {SUPPRESS_BELOW}"
+                for c in summary["columns"]
+            ]
+            writer.writerow([row["group"], *cells])
+        writer.writerow([])
+    return out.getvalue()
+
+
 class PartnerApiController(Controller):
     path = "/api/v1/partners/{code:str}"
     tags = ["partners"]

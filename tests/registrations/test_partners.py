@@ -303,3 +303,81 @@ async def test_assisted_registration_on_the_pages(client: Any) -> None:
     confirmation = await client.get(done.headers["location"])
     assert "ticket.pdf" in confirmation.text and "Keep this link" in confirmation.text
     assert re.search(r"/r/[\w-]+", confirmation.text)
+
+
+async def test_organiser_invites_a_partner_and_prints_its_poster(client: Any) -> None:
+    from fairground.organisations import create_partner
+
+    organiser = await make_user("organiser", org=(await make_partner("Placeholder"))["id"])
+    event = await make_event(organiser["org"])
+    await create_partner("Walsall Migrant Help", "refugee")
+    await login(client, organiser)
+    url = f"/organiser/events/{event['slug']}/partners"
+    refused = await post_form(client, url, {"partner": "Nobody At All"})
+    assert refused.status_code == 400 and "No partner has this name" in refused.text
+    invited = await post_form(client, url, {"partner": "Walsall Migrant Help"})
+    assert invited.status_code in (302, 303)
+    listing = await client.get(url)
+    assert f"/events/{event['slug']}?via=walsall-migrant-help" in listing.text
+    poster = await client.get(f"{url}/walsall-migrant-help/poster.pdf")
+    assert poster.status_code == 200 and poster.headers["content-type"] == "application/pdf"
+    assert _qr_from_pdf(poster.content).endswith(
+        f"/events/{event['slug']}?via=walsall-migrant-help"
+    )
+    _, elements = _structure(poster.content)
+    assert elements[0][0] == "/H1" and any(kind == "/Figure" and alt for kind, alt in elements)
+
+
+async def test_the_partner_sees_its_fairs_and_referrals(client: Any) -> None:
+    event = await make_open_event()
+    partner = await make_partner("Walsall Aspire", invite_to=event["id"])
+    await _referred(event, partner, 1, consent=True)
+    staff = await make_user("partner", org=partner["id"])
+    await login(client, staff)
+    index = await client.get("/partner")
+    assert index.status_code == 200 and f"/partner/events/{event['slug']}" in index.text
+    view = await client.get(f"/partner/events/{event['slug']}")
+    assert view.status_code == 200 and "Named 0" in view.text and "fewer than 5" in view.text
+    csv_file = await client.get(f"/partner/events/{event['slug']}/referrals.csv")
+    assert csv_file.status_code == 200 and "Named 0" in csv_file.text
+    poster = await client.get(f"/partner/events/{event['slug']}/poster.pdf")
+    assert poster.status_code == 200
+    elsewhere = await make_open_event()
+    assert (await client.get(f"/partner/events/{elsewhere['slug']}")).status_code == 404
+
+
+async def test_funder_summary_by_partner_and_council_with_returning_people(client: Any) -> None:
+    from datetime import timedelta
+
+    organiser = await make_user("organiser", org=(await make_partner("Org Placeholder"))["id"])
+    earlier = await make_event(organiser["org"], starts_at=event_time(5))
+    event = await make_event(organiser["org"], starts_at=event_time(30))
+    partner = await make_partner("Walsall Jobs Club", invite_to=event["id"])
+    from tests.registrations.helpers import register
+
+    for i in range(5):
+        await register(earlier, name=f"Back {i}", email=f"back{i}@example.org")
+    for i in range(5):
+        await register(event, name=f"Back {i}", email=f"back{i}@example.org")
+    await _referred(event, partner, 6, consent=False)
+    await login(client, organiser)
+    summary = await client.get(f"/organiser/events/{event['slug']}/funder-summary")
+    assert summary.status_code == 200, summary.text
+    assert "Walsall Jobs Club" in summary.text and "No partner" in summary.text
+    csv_text = (
+        await client.get(f"/organiser/events/{event['slug']}/funder-summary?format=csv")
+    ).text
+    lines = {line.split(",")[0]: line.split(",") for line in csv_text.splitlines() if line}
+    header = lines["referring partner"]
+    jobs_club = dict(zip(header, lines["Walsall Jobs Club"], strict=True))
+    no_partner = dict(zip(header, lines["No partner"], strict=True))
+    assert jobs_club["registered"] == "6" and jobs_club["first_time"] == "6"
+    assert no_partner["returning"] == "5" and no_partner["first_time"] == "fewer than 5"
+    assert jobs_club["hired"] == "fewer than 5"
+    assert timedelta
+
+
+def event_time(days: int) -> Any:
+    from tests.factories import future
+
+    return future(days)
