@@ -21,6 +21,7 @@ from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.organisations import PARTNER_KINDS, organisation_by_name_or_code
 from fairground.tables import Organisation
+from fairground.text import check_line
 from registrations.tables import EventPartner, Registration
 
 Row = dict[str, Any]
@@ -82,10 +83,13 @@ async def assisting_partner(principal: Principal | None, event_id: int) -> int |
 
 async def invite_partner(event_id: int, name_or_code: str, actor_id: int | None) -> Row:
     """Invite a partner organisation (by name or short code) to the fair; idempotent."""
-    if not name_or_code.strip():
-        raise Invalid(
-            "Enter the partner's name or short code", fields={"partner": "Enter a partner"}
-        )
+    errors: dict[str, str] = {}
+    name_or_code = check_line(name_or_code, "partner", "The partner", 200, errors)
+    if errors:
+        raise Invalid("Some answers need correcting", fields=errors)
+    if not name_or_code:
+        message = "Enter the partner's name or short code"
+        raise Invalid(message, fields={"partner": message})
     try:
         org = await organisation_by_name_or_code(name_or_code)
     except NotFound:
