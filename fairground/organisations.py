@@ -164,3 +164,13 @@ async def create_partner(name: str, partner_kind: str, short_code: str | None = 
         org_id = int(rows[0]["id"])
         code = await assign_short_code(org_id, short_code)
     return {"id": org_id, "name": name, "short_code": code, "partner_kind": partner_kind}
+
+
+async def assign_missing_short_codes() -> int:
+    """Give every organisation without a short code one from its name (reference
+    data seeded after the migrations, organisations made by other apps); returns how
+    many were given one."""
+    rows = await Organisation.select(Organisation.id).where(Organisation.short_code.is_null())
+    for row in rows:
+        await assign_short_code(int(row["id"]))
+    return len(rows)
