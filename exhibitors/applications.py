@@ -24,6 +24,7 @@ from exhibitors.tables import Exhibitor, Stand, Vacancy
 from exhibitors.validation import REASONS, Application, VacancyInput, check_application
 from fairground.db import write_transaction
 from fairground.errors import Conflict
+from fairground.organisations import assign_short_code
 from fairground.seed import job_families
 from fairground.tables import Organisation
 
@@ -119,6 +120,7 @@ async def _organisation_id(org: Row | None, name: str) -> int:
     rows = await Organisation.insert(Organisation(name=name, kind="other")).returning(
         Organisation.id
     )
+    await assign_short_code(int(rows[0]["id"]))
     return int(rows[0]["id"])
 
 

@@ -26,6 +26,7 @@ from exhibitors.validation import REF_RE, clean_text, normalise_ref
 from fairground.audit import record_audit
 from fairground.db import write_transaction
 from fairground.errors import Conflict, Invalid
+from fairground.organisations import assign_short_code
 from fairground.tables import Organisation
 
 Row = dict[str, Any]
@@ -279,7 +280,7 @@ async def _write(row: ImportRow) -> None:
         Organisation.subscriber_until: row.active_until,
     }
     if row.action == "create":
-        await Organisation.insert(
+        created = await Organisation.insert(
             Organisation(
                 name=row.organisation,
                 kind="other",
@@ -287,7 +288,8 @@ async def _write(row: ImportRow) -> None:
                 email_domains=_domains_text(row.email_domains),
                 subscriber_until=row.active_until,
             )
-        )
+        ).returning(Organisation.id)
+        await assign_short_code(int(created[0]["id"]))
     elif row.action in ("update", "unchanged") and row.organisation_id is not None:
         await Organisation.update(values).where(Organisation.id == row.organisation_id)
 

@@ -25,7 +25,7 @@ from fairground.errors import Conflict, Invalid, NotFound, Throttled
 from fairground.tables import ApiToken, Organisation, PasswordReset, User
 from fairground.text import check_line, has_forbidden
 
-ROLES = ("organiser", "door", "exhibitor", "council", "superuser")
+ROLES = ("organiser", "door", "exhibitor", "council", "partner", "superuser")
 _hasher = PasswordHasher()
 # A hash of a random password: checking it costs what a real check costs, so
 # an unknown email answers as slowly as a wrong password.

@@ -41,14 +41,15 @@ async def _migrate() -> int:
 async def _scope_organisation(args: argparse.Namespace) -> int | None:
     from fairground.accounts import organisation_id_for_council
     from fairground.errors import Invalid
-    from fairground.tables import Organisation
+    from fairground.organisations import organisation_by_name_or_code
 
     if args.council:
         return await organisation_id_for_council(args.council)
-    if args.org is not None:
-        if not await Organisation.exists().where(Organisation.id == args.org):
-            raise Invalid(f"No organisation has the id {args.org}", fields={"org": "Unknown"})
-        return int(args.org)
+    if args.org:
+        org = await organisation_by_name_or_code(args.org)
+        if args.role == "partner" and org["kind"] != "partner":
+            raise Invalid(f"{org['name']} is not a partner", fields={"org": "Not a partner"})
+        return int(org["id"])
     return None
 
 
@@ -65,7 +66,13 @@ async def _grant(args: argparse.Namespace, user_id: int) -> None:
 
 
 def _check_scope(args: argparse.Namespace) -> str | None:
-    needs = {"organiser": "org", "door": "event", "exhibitor": "exhibitor", "council": "council"}
+    needs = {
+        "organiser": "org",
+        "door": "event",
+        "exhibitor": "exhibitor",
+        "council": "council",
+        "partner": "org",
+    }
     wanted = needs.get(args.role)
     if wanted and getattr(args, wanted) in (None, ""):
         return f"--role {args.role} needs --{wanted}"
@@ -93,6 +100,24 @@ async def _user_create(args: argparse.Namespace) -> int:
         )
         await _grant(args, user_id)
     print(f"Created {args.role} {args.email} (id {user_id})")
+    return 0
+
+
+async def _partner_create(args: argparse.Namespace) -> int:
+    from fairground.organisations import create_partner
+
+    org = await create_partner(args.name, args.kind, args.code)
+    print(f"Created partner {org['name']} (short code {org['short_code']})")
+    return 0
+
+
+async def _partner_invite(args: argparse.Namespace) -> int:
+    from events.services import get_event
+    from registrations.partners import invite_partner
+
+    event = await get_event(args.event)
+    org = await invite_partner(event["id"], args.partner, actor_id=None)
+    print(f"Invited {org['name']} to {event['slug']}: ?via={org['short_code']}")
     return 0
 
 
@@ -138,15 +163,35 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
     create.add_argument(
-        "--role", required=True, choices=["organiser", "door", "exhibitor", "council", "superuser"]
+        "--role",
+        required=True,
+        choices=["organiser", "door", "exhibitor", "council", "partner", "superuser"],
     )
     create.add_argument("--password")
     scope = create.add_mutually_exclusive_group()
     scope.add_argument("--event", help="door staff: the event's slug")
-    scope.add_argument("--org", type=int, help="organiser: the organisation's id")
+    scope.add_argument(
+        "--org", help="organiser or partner staff: the organisation's name or short code"
+    )
     scope.add_argument("--exhibitor", type=int, help="exhibitor staff: the exhibitor's id")
     scope.add_argument("--council", help="council recruiter: the council's code")
     create.set_defaults(handler=_user_create)
+    partner = sub.add_parser("partner", help="employability partners").add_subparsers(
+        dest="action", required=True
+    )
+    partner_create = partner.add_parser("create", help="create a partner organisation")
+    partner_create.add_argument("--name", required=True)
+    partner_create.add_argument(
+        "--kind", required=True, choices=["jobcentre", "refugee", "college", "charity", "other"]
+    )
+    partner_create.add_argument(
+        "--code", help="its short (referral) code; from the name if left out"
+    )
+    partner_create.set_defaults(handler=_partner_create)
+    partner_invite = partner.add_parser("invite", help="invite a partner to a fair")
+    partner_invite.add_argument("--event", required=True, help="the event's slug")
+    partner_invite.add_argument("--partner", required=True, help="the partner's name or short code")
+    partner_invite.set_defaults(handler=_partner_invite)
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
     token_create = token.add_parser("create", help="create a token; prints it alone")
     token_create.add_argument("--email", required=True)

@@ -180,6 +180,7 @@ def _home_for(principal: accounts.Principal) -> str:
         "superuser": "/organiser",
         "door": "/door",
         "exhibitor": "/exhibitor",
+        "partner": "/partner",
         "council": f"/council/{principal.council_code}/leads" if principal.council_code else "/",
     }.get(principal.role, "/")
 

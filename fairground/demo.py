@@ -35,6 +35,7 @@ from fairground.demo_data import (
     people,
     subscriber_csv,
 )
+from fairground.organisations import assign_short_code
 from fairground.seed import seed_reference_data
 from fairground.settings import get_settings
 from fairground.tables import Organisation, User
@@ -82,6 +83,7 @@ async def _organisation() -> int:
     rows = await Organisation.insert(Organisation(name=name, kind="other")).returning(
         Organisation.id
     )
+    await assign_short_code(int(rows[0]["id"]))
     return int(rows[0]["id"])
 
 

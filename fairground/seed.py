@@ -8,6 +8,7 @@ from pathlib import Path
 from fairground import i18n
 from fairground.db import write_transaction
 from fairground.i18n import N_
+from fairground.organisations import assign_missing_short_codes
 from fairground.tables import JobFamily, Organisation
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -45,6 +46,7 @@ async def seed_reference_data() -> None:
                 Organisation(name=row["name"], kind=row["kind"], code=row["code"], parent=parent)
             ).returning(Organisation.id)
             existing[row["code"]] = inserted[0]["id"]
+        await assign_missing_short_codes()
 
 
 # The seed's job-family names, for the catalogue: jobseekers read them in their own

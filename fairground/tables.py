@@ -19,13 +19,22 @@ from piccolo.table import Table
 
 
 class Organisation(Table):
-    """A council, NHS trust, police or fire service, university or other employer."""
+    """A council, NHS trust, police or fire service, university, other employer, or an
+    employability partner (kind "partner": Jobcentre Plus, a refugee and migrant service,
+    a college, a charity) that brings jobseekers to fairs.
+
+    `code` is a council's ONS code (E08000026); `short_code` is every organisation's own
+    short code (lower-case letters, digits, hyphens), a partner's referral code."""
 
     id: Serial  # Piccolo adds the primary key; declared for the type checker
 
     name = Varchar(length=200, unique=True)
     kind = Varchar(length=20, default="other")
     code = Varchar(length=20, null=True, default=None, unique=True)
+    # Derived from the name when not given (fairground.organisations.assign_short_code).
+    short_code = Varchar(length=40, null=True, default=None, unique=True)
+    # For kind "partner": jobcentre | refugee | college | charity | other.
+    partner_kind = Varchar(length=20, default="")
     parent: ForeignKey[Organisation] = ForeignKey("self", null=True, default=None)
     subscriber_ref = Varchar(length=40, null=True, default=None, unique=True)
     email_domains = Text(default="")

@@ -5,14 +5,16 @@ Handlers are thin: parse, call one service, shape the answer.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from litestar import Controller, Response, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from events.services import get_event
 from fairground.errors import NotFound
-from registrations import extras, invites, services, tickets
+from fairground.web import principal_of
+from registrations import extras, invites, partners, services, ticket_pdf, tickets
 from registrations.schemas import (
     AllLinksOut,
     ConsentOut,
@@ -37,12 +39,13 @@ Row = dict[str, Any]
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
-def _links(token: str) -> LinksOut:
+def _links(token: str, ticket: bool = False) -> LinksOut:
     return LinksOut(
         manage=f"/r/{token}",
         qr_svg=f"/r/{token}/ticket.svg",
         qr_png=f"/r/{token}/ticket.png",
         ics=f"/r/{token}/invite.ics",
+        ticket_pdf=f"/r/{token}/ticket.pdf" if ticket else None,
     )
 
 
@@ -152,18 +155,34 @@ class RegistrationApiController(Controller):
         summary="Register for an event (public)",
     )
     async def register(
-        self, slug: FromPath[str], data: JSONBody[RegistrationIn]
+        self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[RegistrationIn]
     ) -> Response[RegistrationCreated]:
+        """Public. Partner staff (their bearer token, their partner invited to the fair)
+        may leave `email` out: the client's ticket is then the PDF in `links.ticket_pdf`."""
         event = await get_event(slug)
         services.check_registration_open(event)  # closed beats invalid: no point fixing fields
-        registration = await services.validate_registration(event, data.raw())
+        assisting = await partners.assisting_partner(principal_of(request), event["id"])
+        registration = await services.validate_registration(
+            event, data.raw(), email_optional=assisting is not None
+        )
+        referrer = assisting
+        if referrer is None and data.via is not None:
+            found = await partners.partner_for_code(event["id"], data.via)
+            referrer = found["id"] if found else None
+        principal = principal_of(request)
+        registration = dataclasses.replace(
+            registration,
+            referred_by=referrer,
+            partner_consent=data.partner_consent and referrer is not None,
+            assisted_by=principal.id if assisting is not None and principal else None,
+        )
         result = await services.register_attendee(slug, registration, data.equality)
         body = RegistrationCreated(
             reference=result.reference,
             status=result.status,
             ticket_code=result.ticket_code,
             manage_token=result.manage_token,
-            links=_links(result.manage_token),
+            links=_links(result.manage_token, ticket=result.ticket_code is not None),
         )
         return Response(body, status_code=201, headers=PRIVATE)
 
@@ -214,6 +233,22 @@ class AttendeeFilesController(Controller):
     async def ticket_png(self, manage_token: FromPath[str]) -> Response[bytes]:
         code = await _ticket_code(manage_token)
         return Response(tickets.qr_png(code), media_type="image/png", headers=PRIVATE)
+
+    @get("/ticket.pdf")
+    async def ticket_pdf(
+        self, manage_token: FromPath[str], size: FromQuery[str] = "a4"
+    ) -> Response[bytes]:
+        """The printable ticket, tagged for screen readers; ?size=a6 for a small card."""
+        row = await services.get_registration(manage_token)
+        if row["status"] != "confirmed" or not row["ticket_code"]:
+            raise NotFound("There is no ticket for this registration", code="no_ticket")
+        pdf = ticket_pdf.ticket_pdf(row, row["event"], row["slot"], size)
+        name = f"ticket-{row['reference']}{'-a6' if size == 'a6' else ''}.pdf"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={**PRIVATE, "Content-Disposition": f'inline; filename="{name}"'},
+        )
 
     @get("/invite.ics")
     async def invite(self, manage_token: FromPath[str]) -> Response[bytes]:

@@ -14,7 +14,7 @@ from events.tables import Event, Slot
 from fairground import i18n
 from fairground.mail import Attachment, build_email, queue_deferred_email, register_builder
 from fairground.organisations import organisation_contact, reply_to
-from registrations import extras, invites, tickets
+from registrations import extras, invites, ticket_pdf, tickets
 from registrations.tables import Registration
 
 QR_CID = "ticket-qr@fairground"
@@ -90,6 +90,9 @@ async def _build(params: dict[str, Any]) -> EmailMessage | None:
         makers = {
             "qr": lambda: _qr(registration),
             "invite": lambda: _invite(registration, event, slot),
+            "pdf": lambda: Attachment(
+                "ticket.pdf", "application/pdf", ticket_pdf.ticket_pdf(registration, event, slot)
+            ),
         }
         files = tuple(makers[kind]() for kind in params["files"])
         more = {}
@@ -119,8 +122,9 @@ for _name in (
 
 
 async def send_confirmation_email(registration: Row, event: Row, slot: Row | None) -> int:
-    """The ticket: QR inline, invite (METHOD:REQUEST) attached, manage link."""
-    files = ("qr", "invite")
+    """The ticket: QR inline, invite (METHOD:REQUEST) and printable PDF attached,
+    manage link."""
+    files = ("qr", "invite", "pdf")
     return await _send("confirmation", registration, event, slot, files)
 
 
@@ -130,7 +134,7 @@ async def send_waitlisted_email(registration: Row, event: Row, slot: Row | None)
 
 async def send_promoted_email(registration: Row, event: Row, slot: Row | None) -> int:
     """A place came up: the ticket and the invite, as in the confirmation."""
-    files = ("qr", "invite")
+    files = ("qr", "invite", "pdf")
     return await _send("promoted", registration, event, slot, files)
 
 

@@ -6,6 +6,7 @@ session between steps (never in hidden fields), and call the services.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +19,8 @@ from events import services as events
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.i18n import N_
 from fairground.seed import councils, job_families
-from fairground.web import page
-from registrations import extras, forms, invites, services
+from fairground.web import page, principal_of
+from registrations import extras, forms, invites, partners, services
 from registrations.areas import group_councils
 from registrations.tables import Registration
 
@@ -143,17 +144,38 @@ async def _get_step(request: Req, slug: str, step: str) -> Response[Any]:
     if not events.registration_open(event):
         return _closed(request, event)
     answers = _answers(request, slug)
+    if await _remember_partner(request, event, answers):
+        _keep(request, slug, answers)
     missing = _missing_step(answers, step)
     if missing:
         return Redirect(_url(slug, missing), status_code=303)
     return await _show(request, event, step, answers)
 
 
-async def _errors_for(event: dict[str, Any], step: str, answers: dict[str, Any]) -> dict[str, str]:
+async def _remember_partner(request: Req, event: dict[str, Any], answers: dict[str, Any]) -> bool:
+    """A ?via=<code> link of a partner invited to the fair, or partner staff signed in
+    (assisted registration): kept with the answers through the steps."""
+    assisting = await partners.assisting_partner(principal_of(request), event["id"])
+    found = None
+    if assisting is not None:
+        found = {"id": assisting, "name": await partners.referrer_name(assisting)}
+    elif "via" in request.query_params:
+        found = await partners.partner_for_code(event["id"], request.query_params.get("via"))
+    if found is None:
+        return False
+    answers["referred_by"] = found["id"]
+    answers["referred_by_name"] = found["name"]
+    answers["assisted"] = assisting is not None
+    return True
+
+
+async def _errors_for(
+    event: dict[str, Any], step: str, answers: dict[str, Any], assisted: bool = False
+) -> dict[str, str]:
     """This step's errors: the form's own rules, then the service's (which win)."""
     errors = forms.own_errors(step, answers, bool(await events.get_slots(event["id"])))
     try:
-        await services.validate_registration(event, forms.to_raw(answers))
+        await services.validate_registration(event, forms.to_raw(answers), email_optional=assisted)
     except Invalid as exc:
         errors.update(forms.form_errors(exc))
     return forms.step_errors(step, errors)
@@ -171,7 +193,7 @@ async def _post_step(request: Req, slug: str, step: str) -> Response[Any]:
         answers["consent_councils"] = [c["code"] for c in await councils()]
         _keep(request, slug, answers)
         return await _show(request, event, step, answers, back_to_check=back_to_check)
-    errors = await _errors_for(event, step, answers)
+    errors = await _errors_for(event, step, answers, bool(answers.get("assisted")))
     if errors:
         _keep(request, slug, answers)
         return await _show(request, event, step, answers, errors, back_to_check)
@@ -206,12 +228,26 @@ async def _submit(request: Req, slug: str) -> Response[Any]:
     missing = _missing_step(answers, "check")
     if missing:
         return Redirect(_url(slug, missing), status_code=303)
+    assisting = await partners.assisting_partner(principal_of(request), event["id"])
     try:
-        data = await services.validate_registration(event, forms.to_raw(answers))
+        data = await services.validate_registration(
+            event, forms.to_raw(answers), email_optional=assisting is not None
+        )
     except Invalid as exc:
         errors = forms.form_errors(exc)
         step = forms.first_step_with_errors(errors) or "details"
         return await _show(request, event, step, answers, forms.step_errors(step, errors) or errors)
+    referred_by = answers.get("referred_by")
+    if not isinstance(referred_by, int) or not await partners.is_invited(event["id"], referred_by):
+        referred_by = None
+    form = await request.form()
+    principal = principal_of(request)
+    data = dataclasses.replace(
+        data,
+        referred_by=referred_by,
+        partner_consent=referred_by is not None and form.get("partner_consent") == "yes",
+        assisted_by=principal.id if assisting is not None and principal else None,
+    )
     try:
         result = await services.register_attendee(slug, data, equality=answers.get("equality"))
     except Conflict as exc:
@@ -311,6 +347,8 @@ async def _manage_context(manage_token: str, with_extras: bool = False) -> dict[
         "ends_at": ends_at,
         "position": await _waitlist_position(registration) if waiting else None,
         "map_url": forms.map_url(event),
+        "referrer": await partners.referrer_name(registration["referred_by"]),
+        "manage_url": invites.manage_url(manage_token),
         **(await extras.attendee_extras(registration, event) if with_extras else {}),
     }
 
@@ -354,6 +392,17 @@ class AttendeeController(Controller):
     async def cancel(self, manage_token: FromPath[str]) -> Redirect:
         await services.cancel_registration(manage_token)
         return Redirect(f"/r/{manage_token}/cancelled", status_code=303)
+
+    @post("/referral/remove", opt=PUBLIC)
+    async def remove_referral(self, manage_token: FromPath[str]) -> Redirect:
+        await partners.remove_referral(manage_token)
+        return Redirect(f"/r/{manage_token}", status_code=303)
+
+    @post("/partner-consent", opt=PUBLIC)
+    async def partner_consent(self, request: Req, manage_token: FromPath[str]) -> Redirect:
+        form = await request.form()
+        await partners.set_partner_consent(manage_token, form.get("given") == "yes")
+        return Redirect(f"/r/{manage_token}#referral", status_code=303)
 
     @get("/cancelled")
     async def cancelled(self, request: Req, manage_token: FromPath[str]) -> Response[Any]:

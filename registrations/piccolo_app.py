@@ -14,6 +14,7 @@ APP_CONFIG = AppConfig(
         tables.AccessRequest,
         tables.EqualityResponse,
         tables.CheckIn,
+        tables.EventPartner,
     ],
     migration_dependencies=["events.piccolo_app"],
     commands=[],

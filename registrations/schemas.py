@@ -38,6 +38,11 @@ class RegistrationIn(Struct, forbid_unknown_fields=True):
     equality: dict[Annotated[str, Meta(max_length=40)], Text] | None = None
     # The language of the attendee's emails and invite (fairground.i18n): "pl", "ar"…
     language: Language | None = None
+    # A partner's referral code (its organisation's short code; ?via= on the pages).
+    via: Annotated[str, Meta(max_length=40)] | None = None
+    # Partner staff only: the client agrees that the referring partner may see their
+    # attendance and outcomes, by name (withdrawable on the manage page).
+    partner_consent: bool = False
 
     def raw(self) -> dict[str, Any]:
         """The dict validate_registration reads."""
@@ -90,6 +95,8 @@ class LinksOut(Struct):
     qr_svg: str
     qr_png: str
     ics: str
+    # The printable ticket (tagged PDF; ?size=a6 for A6): only when there is a ticket.
+    ticket_pdf: str | None = None
 
 
 class RegistrationCreated(Struct):
@@ -135,6 +142,7 @@ class AllLinksOut(Struct):
     ics: str
     google: str
     outlook: str
+    ticket_pdf: str
 
 
 class PlanVacancyOut(Struct):

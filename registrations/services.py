@@ -156,6 +156,9 @@ async def _insert(event_id: int, data: RegistrationInput, status: str) -> Row:
         consent_job_alerts=data.consent_job_alerts,
         language=data.language,
         status=status,
+        referred_by=data.referred_by,
+        partner_consent=data.partner_consent and data.referred_by is not None,
+        assisted_by=data.assisted_by,
     )
     inserted = await Registration.insert(row).returning(*Registration.all_columns())
     return {**inserted[0], "interests": list(data.interests)}
@@ -282,6 +285,9 @@ async def _reregister(existing: Row, event: Row, data: RegistrationInput, slot: 
             Registration.access_needs: data.access_needs,
             Registration.consent_councils: list(data.consent_councils),
             Registration.consent_job_alerts: data.consent_job_alerts,
+            Registration.referred_by: data.referred_by,
+            Registration.partner_consent: data.partner_consent and data.referred_by is not None,
+            Registration.assisted_by: data.assisted_by,
             Registration.ics_sequence: Registration.ics_sequence + 1,
             Registration.cancelled_at: None,
         }
@@ -325,6 +331,7 @@ def links_for(row: Row, event: Row, slot: Row | None) -> dict[str, str]:
         "qr_svg": f"/r/{token}/ticket.svg",
         "qr_png": f"/r/{token}/ticket.png",
         "ics": f"/r/{token}/invite.ics",
+        "ticket_pdf": f"/r/{token}/ticket.pdf",
         "google": invites.google_calendar_url(row, event, slot),
         "outlook": invites.outlook_calendar_url(row, event, slot),
     }

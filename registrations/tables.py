@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from events.tables import Event, Slot
-from fairground.tables import User
+from fairground.tables import Organisation, User
 
 
 class Registration(Table):
@@ -39,6 +49,14 @@ class Registration(Table):
     reminded_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+    # The employability partner who referred them (a ?via= link, or partner staff
+    # registering them): the attendee sees it on the manage page and may remove it.
+    referred_by = ForeignKey(Organisation, null=True, default=None, on_delete=OnDelete.set_null)
+    # The attendee agreed that the referring partner may see their attendance and
+    # outcomes by name (withdrawable on the manage page).
+    partner_consent = Boolean(default=False)
+    # Partner staff who registered them on their behalf (assisted registration).
+    assisted_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
 
 
 class AccessRequest(Table, tablename="access_request"):
@@ -81,3 +99,15 @@ class CheckIn(Table, tablename="check_in"):
     synced = Boolean(default=False)  # scanned offline, sent later
     duplicate = Boolean(default=False)  # a second "ok" from an offline device
     response = JSON(default={})
+
+
+class EventPartner(Table, tablename="event_partner"):
+    """An employability partner invited by the organiser to bring people to a fair.
+    (event, organisation) is unique (raw index in the migration)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+
+    event = ForeignKey(Event, null=False)
+    organisation = ForeignKey(Organisation, null=False)
+    invited_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    invited_at = Timestamptz(default=TimestamptzNow())

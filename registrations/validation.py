@@ -68,6 +68,12 @@ class RegistrationInput:
     consent_councils: tuple[str, ...] = ()
     consent_job_alerts: bool = False
     language: str = i18n.DEFAULT  # for its emails and invite (fairground.i18n)
+    # Employability partners (registrations.partners): who referred them, whether they
+    # agreed that partner may see their attendance and outcomes, and partner staff
+    # who registered them on their behalf. Set by the callers, never read from `raw`.
+    referred_by: int | None = None
+    partner_consent: bool = False
+    assisted_by: int | None = None
 
 
 _reference_cache: dict[str, tuple[float, frozenset[str]]] = {}
@@ -207,7 +213,7 @@ async def _check_slot(
 
 
 async def validate_registration(
-    event: Row, raw: dict[str, Any], walk_up: bool = False
+    event: Row, raw: dict[str, Any], walk_up: bool = False, email_optional: bool = False
 ) -> RegistrationInput:
     """Check every field and raise Invalid naming every bad field at once.
 
@@ -215,12 +221,13 @@ async def validate_registration(
     "job_alerts"}) or flat ("consent.councils", "consent.job_alerts"), as a
     form posts it. Strings are trimmed and NFC-normalised; email lower-cased.
     A `walk_up` (registered by door staff) may have no email and no slot, and
-    its messages speak to the staff member.
+    its messages speak to the staff member. `email_optional`: partner staff registering
+    a client who has no email address (the ticket is then a printable PDF).
     """
     errors: dict[str, str] = {}
     messages = STAFF_MESSAGES if walk_up else MESSAGES
     name = _check_name(raw, errors, messages)
-    email = _check_email(raw, errors, messages, optional=walk_up)
+    email = _check_email(raw, errors, messages, optional=walk_up or email_optional)
     phone, postcode = _check_contact(raw, errors)
     choices = await _check_choices(raw, errors)
     access_needs = check_block(

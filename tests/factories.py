@@ -23,6 +23,19 @@ async def make_org(name: str | None = None, **overrides: Any) -> int:
     return int(rows[0]["id"])
 
 
+async def make_partner(
+    name: str | None = None, kind: str = "charity", invite_to: int | None = None
+) -> dict[str, Any]:
+    """A partner organisation ({"id", "name", "short_code"}), invited to an event."""
+    from fairground.organisations import create_partner
+    from registrations.partners import invite_partner
+
+    org = await create_partner(name or f"Partner {next(_counter)}", kind)
+    if invite_to is not None:
+        await invite_partner(invite_to, org["short_code"], actor_id=None)
+    return org
+
+
 async def council_id(code: str) -> int:
     row = await Organisation.select(Organisation.id).where(Organisation.code == code).first()
     assert row is not None

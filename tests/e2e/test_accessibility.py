@@ -34,6 +34,7 @@ from fairground.seed import job_families
 from fairground.tables import OutboxMessage
 from registrations.checkin import Scan, check_in
 from registrations.services import cancel_registration
+from registrations.tables import Registration
 from tests.exhibitors.helpers import apply, make_stand, make_subscriber
 from tests.factories import (
     PASSWORD,
@@ -46,6 +47,7 @@ from tests.factories import (
     make_event,
     make_exhibitor,
     make_org,
+    make_partner,
     make_user,
 )
 from tests.leads.helpers import RUGBY, change_consent, route_all
@@ -112,6 +114,8 @@ PAGES: dict[str, str] = {
     "/organiser/outbox": "organiser",
     "/organiser/outbox/{message_id:int}": "organiser",
     "/organiser/subscribers": "organiser",
+    "/organiser/events/{slug:str}/partners": "organiser",
+    "/organiser/events/{slug:str}/funder-summary": "organiser",
     "/organiser/organisation": "organiser",
     "/account": "organiser",
     # exhibitor staff
@@ -126,6 +130,9 @@ PAGES: dict[str, str] = {
     "/council/{code:str}/leads": "council",
     "/council/{code:str}/leads/{delivery_id:int}": "council",
     "/council/{code:str}/webhook": "council",
+    # employability partners' staff
+    "/partner": "partner",
+    "/partner/events/{slug:str}": "partner",
 }
 # GET routes that are not pages, and why.
 NOT_PAGE_PREFIXES = (
@@ -147,6 +154,10 @@ NOT_PAGES: dict[str, str] = {
     "/council/{code:str}/leads.csv": "leads export",
     "/council/{code:str}/leads.xlsx": "leads export",
     "/exhibitor/{exhibitor_id:int}/badges.pdf": "staff badges to print",
+    "/r/{manage_token:str}/ticket.pdf": "the printable ticket (a tagged PDF)",
+    "/partner/events/{slug:str}/poster.pdf": "a partner's poster to print (a tagged PDF)",
+    "/partner/events/{slug:str}/referrals.csv": "a partner's referrals export",
+    "/organiser/events/{slug:str}/partners/{code:str}/poster.pdf": "a partner's poster (PDF)",
 }
 
 
@@ -517,6 +528,11 @@ async def test_attendee_pages(checker: Checker) -> None:
     employer = await make_exhibitor(event["id"], await make_org("Coventry City Council Jobs"))
     await add_vacancy(employer, "Social Worker", "social-care", "https://jobs.example.org/1", "A1")
     ticket = await amira(event)
+    # Referred by a partner: the manage page shows who, with consent and removal buttons.
+    referrer = await make_partner("Rugby Refugee Support", "refugee", invite_to=event["id"])
+    await Registration.update({Registration.referred_by: referrer["id"]}).where(
+        Registration.manage_token == ticket.manage_token
+    )
     cancelled = await amira(event, email="kofi@example.org")
     await cancel_registration(cancelled.manage_token)
     full = await make_event(capacity=1)
@@ -679,6 +695,12 @@ async def test_organiser_pages(checker: Checker) -> None:
     await checker.visit("/organiser/organisation")
     await checker.page.fill("#contact_email", "not an address")
     await checker.submit("Save", 400, "contact address, not an address")
+    await make_partner("Rugby Jobcentre Plus", "jobcentre", invite_to=event["id"])
+    await make_partner("Coventry Refugee and Migrant Centre", "refugee")
+    await checker.visit(f"{base}/funder-summary")
+    await checker.visit(f"{base}/partners")
+    await checker.page.fill("#partner", "Nobody by this name")
+    await checker.submit("Invite", 400, "partner invitation, unknown partner")
     checker.assert_all_good()
 
 
@@ -757,6 +779,20 @@ async def test_council_pages(checker: Checker, monkeypatch: pytest.MonkeyPatch) 
     await checker.visit(f"/council/{RUGBY}/webhook")
     await checker.page.fill("#url", "not a web address")
     await checker.submit("Save address", 400, "webhook, bad address")
+    checker.assert_all_good()
+
+
+async def test_partner_pages(checker: Checker) -> None:
+    event = await fair()
+    partner = await make_partner("Rugby Jobcentre Plus", "jobcentre", invite_to=event["id"])
+    ticket = await amira(event)
+    await Registration.update(
+        {Registration.referred_by: partner["id"], Registration.partner_consent: True}
+    ).where(Registration.manage_token == ticket.manage_token)
+    staff = await make_user("partner", org=partner["id"])
+    await sign_in(checker, staff["email"], "/partner")
+    await checker.visit("/partner")
+    await checker.visit(f"/partner/events/{event['slug']}")
     checker.assert_all_good()
 
 

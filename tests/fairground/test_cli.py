@@ -9,7 +9,7 @@ from pathlib import Path
 
 from events.tables import DoorAssignment, Event
 from fairground.accounts import principal_for_token
-from fairground.tables import User
+from fairground.tables import Organisation, User
 from tests.factories import make_event, make_org
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +29,9 @@ def fair(*args: str) -> subprocess.CompletedProcess[str]:
 
 async def test_user_create_and_token_create() -> None:
     org = await make_org()
+    org_name = (await Organisation.select(Organisation.name).where(Organisation.id == org).first())[
+        "name"
+    ]
     created = fair(
         "user",
         "create",
@@ -39,7 +42,7 @@ async def test_user_create_and_token_create() -> None:
         "--role",
         "organiser",
         "--org",
-        str(org),
+        org_name,
         "--password",
         "a long password",
     )

@@ -85,3 +85,64 @@ async def test_migrations_run_forwards_from_empty(tmp_path: Path) -> None:
             await conn.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+BACKFILL = """
+import asyncio
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine.finder import engine_finder
+
+async def main():
+    await run_forwards(app_name="fairground", migration_id="2026-12-04T21:00:00:000000")
+    engine = engine_finder()
+    for name in ("Walsall Jobs Club", "Walsall  Jobs-Club!", "Ośrodek Pomocy", "مركز"):
+        await engine.run_ddl(
+            "INSERT INTO organisation (name, kind, email_domains, contact_email, partner_kind)"
+            f" VALUES ('{name}', 'other', '', '', '')"
+        )
+    await run_forwards(app_name="all")
+    rows = await engine.run_ddl("SELECT name, short_code FROM organisation ORDER BY id")
+    print({r["name"]: r["short_code"] for r in rows})
+
+asyncio.run(main())
+"""
+
+
+async def test_existing_organisations_get_short_codes(tmp_path: Path) -> None:
+    """The migration derives a unique short code for every organisation already there."""
+    url = await _fresh_database(tmp_path)
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp_path / "var")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", BACKFILL],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    codes = result.stdout.strip().splitlines()[-1]
+    assert "'Walsall Jobs Club': 'walsall-jobs-club'" in codes
+    assert "'Walsall  Jobs-Club!': 'walsall-jobs-club-2'" in codes
+    assert "'Ośrodek Pomocy': 'osrodek-pomocy'" in codes and "'مركز': 'org'" in codes
+    if ENGINE == "postgres":
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def test_seeded_councils_get_short_codes() -> None:
+    from fairground.tables import Organisation
+
+    missing = await Organisation.count().where(Organisation.short_code.is_null())
+    assert missing == 0
+    coventry = (
+        await Organisation.select(Organisation.short_code)
+        .where(Organisation.code == "E08000026")
+        .first()
+    )
+    assert coventry is not None and coventry["short_code"] == "coventry-city-council"

@@ -1039,6 +1039,15 @@ async def _webhook(client: Any) -> Target:
     return Target(f"/council/{RUGBY}/webhook", base, formats=(Format("url"),), csrf=token)
 
 
+async def _invite_partner(client: Any) -> Target:
+    from tests.factories import make_partner
+
+    event, token = await organiser_event(client)
+    partner = await make_partner()
+    url = f"/organiser/events/{event['slug']}/partners"
+    return Target(url, {"partner": partner["short_code"]}, formats=(Format("partner"),), csrf=token)
+
+
 async def _attendee(client: Any, closed: bool = False) -> tuple[str, str]:
     event = await make_event()
     person = await register(event, email=f"me{next(_n)}@example.org")
@@ -1158,6 +1167,7 @@ FORMS: dict[str, Setup] = {
     "POST /r/{manage_token:str}/data/erase": _erase,
     "POST /r/{manage_token:str}/change": _change,
     "POST /r/{manage_token:str}/stand-consents": _stand_consent,
+    "POST /organiser/events/{slug:str}/partners": _invite_partner,
 }
 
 # Routes that take no text from anyone: a button whose meaning is the address itself
@@ -1165,6 +1175,10 @@ FORMS: dict[str, Setup] = {
 NO_TEXT: dict[str, str] = {
     "POST /logout": "signs out: no fields",
     "POST /r/{manage_token:str}/cancel": "the attendee's cancel button: no fields",
+    "POST /r/{manage_token:str}/referral/remove": "the attendee removes the partner: no fields",
+    "POST /r/{manage_token:str}/partner-consent": (
+        "a button: given=yes gives consent, anything else withdraws it (the safe side)"
+    ),
     "POST /api/v1/registrations/{manage_token:str}/cancel": "cancel by API: no body",
     "POST /organiser/events/{slug:str}/stands/{stand_id:int}/delete": "a button: no fields",
     "POST /organiser/events/{slug:str}/stands/{stand_id:int}/release": "a button: no fields",

@@ -62,6 +62,7 @@ ANY_DOOR = ANY_ORGANISER | {"door", "door_other"}
 STAND = ORGANISERS | {"exhibitor"}
 ANY_STAND = ANY_ORGANISER | {"exhibitor", "exhibitor_other"}
 COUNCIL = frozenset({"council", "superuser"})
+PARTNER = frozenset({"partner", "superuser"})
 ALLOWED_STATUS = {200, 201, 204, 302, 303}
 SUBSCRIBERS_CSV = (
     "organisation,subscriber reference,email domains,active until\r\n"
@@ -115,6 +116,7 @@ def E(method: str, path: str, allowed: frozenset[str], body: Any = None, **kw: A
     return Endpoint(method, path, frozenset(allowed), body, **kw)
 
 
+PARTNER_HIDDEN = frozenset({"partner_other", "superuser"})
 EV = "/organiser/events/{slug:str}"
 DOOR_EV = "/door/events/{slug:str}"
 API_EV = "/api/v1/events/{slug:str}"
@@ -348,6 +350,34 @@ MATRIX: list[Endpoint] = [
         ORGANISERS,
         {"per_person_limit": 3, "cutoff_minutes": 60},
     ),
+    # Employability partners: the organiser's partner pages, the partner's own pages
+    # (another partner, not invited to this event, is told it is not there; the superuser
+    # has no partner of their own), and the partner's referrals by API.
+    E("GET", f"{EV}/partners", ORGANISERS),
+    E("POST", f"{EV}/partners", ORGANISERS, {"partner": "{partner_code}"}),
+    E("GET", f"{EV}/partners/{{code:str}}/poster.pdf", ORGANISERS, params={"code": "partner_code"}),
+    E("GET", f"{EV}/funder-summary", ORGANISERS),
+    E("GET", "/partner", frozenset({"partner", "partner_other"}), hidden=frozenset({"superuser"})),
+    E("GET", "/partner/events/{slug:str}", frozenset({"partner"}), hidden=PARTNER_HIDDEN),
+    E(
+        "GET",
+        "/partner/events/{slug:str}/referrals.csv",
+        frozenset({"partner"}),
+        hidden=PARTNER_HIDDEN,
+    ),
+    E(
+        "GET",
+        "/partner/events/{slug:str}/poster.pdf",
+        frozenset({"partner"}),
+        hidden=PARTNER_HIDDEN,
+    ),
+    E(
+        "GET",
+        "/api/v1/partners/{code:str}/referrals",
+        PARTNER,
+        query={"event": "{slug}"},
+        params={"code": "partner_code"},
+    ),
     # API: councils.
     E("GET", f"{API_CNL}/leads", COUNCIL),
     E("GET", f"{API_CNL}/leads.csv", COUNCIL),
@@ -397,7 +427,7 @@ class Caller:
             endpoint.method,
             url,
             headers=headers,
-            params=endpoint.query,
+            params=fill(endpoint.query, ctx),
             **self._body(endpoint, ctx),
         )
         response = await self.http.send(request, stream=True)

@@ -29,6 +29,7 @@ from tests.factories import (
     make_event,
     make_exhibitor,
     make_org,
+    make_partner,
     make_user,
     token_for,
 )
@@ -48,6 +49,8 @@ ROLES = (
     "exhibitor_other",
     "council",
     "council_other",
+    "partner",
+    "partner_other",
     "superuser",
 )
 
@@ -89,7 +92,7 @@ class World:
         }
 
 
-async def _users(org: int, other_org: int) -> dict[str, dict[str, Any]]:
+async def _users(org: int, other_org: int, partners: tuple[int, int]) -> dict[str, dict[str, Any]]:
     rugby, coventry = await council_id(RUGBY), await council_id(COVENTRY)
     return {
         "organiser": await make_user("organiser", org=org),
@@ -100,6 +103,8 @@ async def _users(org: int, other_org: int) -> dict[str, dict[str, Any]]:
         "exhibitor_other": await make_user("exhibitor"),
         "council": await make_user("council", org=rugby),
         "council_other": await make_user("council", org=coventry),
+        "partner": await make_user("partner", org=partners[0]),
+        "partner_other": await make_user("partner", org=partners[1]),
         # The operator's own account; it belongs to an organisation so it can create events.
         "superuser": await make_user("superuser", org=await make_org("Fairground operator")),
     }
@@ -253,7 +258,10 @@ async def build_world() -> World:
     exhibitor_id = await make_exhibitor(event["id"])
     other_exhibitor_id = await make_exhibitor(event["id"])
     far_exhibitor_id = await make_exhibitor(other_event["id"])
-    users = await _users(org, other_org)
+    # Employability partners: the first invited to the event, the other to the other event.
+    partner = await make_partner(f"World Partner {event['id']}", invite_to=event["id"])
+    partner_other = await make_partner(f"Other Partner {event['id']}", invite_to=other_event["id"])
+    users = await _users(org, other_org, (partner["id"], partner_other["id"]))
     await add_door(event["id"], users["door"]["id"])
     await add_door(other_event["id"], users["door_other"]["id"])
     await add_staff(exhibitor_id, users["exhibitor"]["id"])
@@ -299,5 +307,7 @@ async def build_world() -> World:
         },
     )
     await _objects(world)
+    world.ids["partner_code"] = partner["short_code"]
+    world.other["partner_code"] = partner_other["short_code"]
     world.tokens = {role: await token_for(user) for role, user in users.items()}
     return world

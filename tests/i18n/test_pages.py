@@ -24,6 +24,7 @@ from tests.factories import (
     make_exhibitor,
     make_open_event,
     make_org,
+    make_partner,
 )
 from tests.i18n.helpers import english_left, readable
 from tests.leads.helpers import RUGBY
@@ -35,6 +36,7 @@ DESCRIPTION = "Meet councils hiring now"
 PERSON = "Zofia Wiśniewska"
 VACANCY = "Data Analyst Ω"
 EMAIL = "zofia@example.org"
+PARTNER = "Rugby Refugee Support"
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +71,9 @@ async def _world() -> dict[str, Any]:
     [slot, *_] = await get_slots(event["id"])
     cancelled = await register(event, name=PERSON, email="kofi@example.org", slot_id=slot["id"])
     await cancel_registration(cancelled.manage_token)
-    return {"event": event, "past": attended, "cancelled": cancelled}
+    # The journey starts from a partner's referral link: its name shows on the pages.
+    partner = await make_partner(PARTNER, "refugee", invite_to=event["id"])
+    return {"event": event, "past": attended, "cancelled": cancelled, "partner": partner}
 
 
 async def pages(client: Any, world: dict[str, Any]) -> AsyncIterator[tuple[str, Any]]:
@@ -80,7 +84,7 @@ async def pages(client: Any, world: dict[str, Any]) -> AsyncIterator[tuple[str, 
         yield url, await client.get(url)
     yield "404", await client.get("/no-such-page")
     base = f"/events/{slug}/register"
-    page = await client.get(base)
+    page = await client.get(f"{base}?via={world['partner']['short_code']}")
     yield "step 1", page
     token = csrf_from(page.text)
     slots = await get_slots(world["event"]["id"])
@@ -97,7 +101,7 @@ async def pages(client: Any, world: dict[str, Any]) -> AsyncIterator[tuple[str, 
         response = await client.post(url, data={**data, "_csrf_token": token})
         assert response.status_code == 303, (url, response.text)
     yield "check", await client.get(f"{base}/check")
-    done = await client.post(f"{base}/check", data={"_csrf_token": token})
+    done = await client.post(f"{base}/check", data={"_csrf_token": token, "partner_consent": "yes"})
     assert done.status_code == 303, done.text
     manage = done.headers["location"].removesuffix("/confirmation")
     for suffix in ("/confirmation", "", "/plan", "/change", "/cancel", "/data", "/stand-consents"):
@@ -163,7 +167,7 @@ async def test_no_words_bypass_gettext(client: Any) -> None:
     what is left outside is data (names, places, the fair's own words) or a leak."""
     world = await _world()
     client.cookies.set("lang", i18n.PSEUDO.code)
-    data = [TITLE, DESCRIPTION, PERSON, EMAIL, "Rugby Borough Council Jobs", VACANCY]
+    data = [TITLE, DESCRIPTION, PERSON, EMAIL, "Rugby Borough Council Jobs", VACANCY, PARTNER]
     data += [str(world["event"][k]) for k in ("venue_name", "venue_address", "access_notes")]
     data += [c["name"] for c in await councils()]
     leaks = []

@@ -40,6 +40,7 @@ async def test_register_returns_the_ticket_and_links(client: Any) -> None:
         "qr_svg": f"/r/{token}/ticket.svg",
         "qr_png": f"/r/{token}/ticket.png",
         "ics": f"/r/{token}/invite.ics",
+        "ticket_pdf": f"/r/{token}/ticket.pdf",  # issue 16: the printable ticket
     }
     assert "no-store" in response.headers["cache-control"]
     waiting = await client.post(url(event), json=raw(email="second@example.org"))
