@@ -46,7 +46,9 @@ def _routes() -> list[Any]:
     from events.controllers import ROUTES as EVENT_ROUTES
     from exhibitors.controllers import ROUTES as EXHIBITOR_ROUTES
     from exhibitors.leads.controllers import ROUTES as LEAD_ROUTES
+    from fairground.account_pages import ROUTES as ACCOUNT_ROUTES
     from fairground.controllers import ROUTES as PLATFORM_ROUTES
+    from fairground.people import ROUTES as PEOPLE_ROUTES
     from registrations.controllers import ROUTES as REGISTRATION_ROUTES
 
     static = create_static_files_router(
@@ -58,6 +60,8 @@ def _routes() -> list[Any]:
     )
     return [
         *PLATFORM_ROUTES,
+        *ACCOUNT_ROUTES,
+        *PEOPLE_ROUTES,
         *EVENT_ROUTES,
         *REGISTRATION_ROUTES,
         *EXHIBITOR_ROUTES,
