@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from litestar.response import Redirect, Template
 
 from fairground import accounts, twofactor
 from fairground.audit import record_audit
-from fairground.db import write_transaction
+from fairground.db import is_sqlite, write_transaction
 from fairground.errors import Conflict, Invalid, NotFound
 from fairground.mail import queue_email
 from fairground.settings import get_settings
@@ -161,7 +162,7 @@ async def _send_invitation(principal: accounts.Principal, user_id: int) -> None:
     started = await accounts.start_password_reset(row["email"], accounts.INVITE_LIFETIME)
     assert started is not None
     context = {
-        "name": row["name"],
+        "person_name": row["name"],
         "invited_by": principal.name,
         "role_name": ROLE_NAMES.get(row["role"], row["role"]),
         "org_name": row["org"] or "Fairground",
@@ -293,7 +294,11 @@ async def audit_rows(
         clauses.append(visible)
     if filters.get("person"):
         needle = f"%{filters['person'][:100]}%"
-        clauses.append(AuditLog.actor.email.ilike(needle) | AuditLog.actor.name.ilike(needle))
+        like = "like" if is_sqlite() else "ilike"  # SQLite's LIKE ignores case already
+        who = await User.select(User.id).where(
+            getattr(User.email, like)(needle) | getattr(User.name, like)(needle)
+        )
+        clauses.append(AuditLog.actor.is_in([row["id"] for row in who] or [0]))
     if filters.get("event"):
         clauses.append(
             (AuditLog.object_type == "event") & (AuditLog.object_id == filters["event"][:60])
@@ -329,7 +334,11 @@ def audit_csv(rows: list[Row]) -> str:
     writer = csv.writer(out)
     writer.writerow(["time (UTC)", "person", "email", "action", "record", "record id", "detail"])
     for row in rows:
-        detail = " ".join(f"{k}={v}" for k, v in sorted((row["detail"] or {}).items()))
+        raw = row["detail"] or {}
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        detail = (
+            " ".join(f"{k}={v}" for k, v in sorted(data.items())) if isinstance(data, dict) else ""
+        )
         cells = [
             row["at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             row["actor_name"] or "",
