@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -158,10 +159,10 @@ class TwoFactorController(Controller):
         return page(request, "accounts/recovery_codes.html", codes=codes, first=True)
 
     @post("/recovery-codes")
-    async def new_codes(self, request: Request[Any, Any, Any]) -> Template:
+    async def new_codes(self, request: Request[Any, Any, Any]) -> Response[Any]:
         principal = accounts.current_principal(request)
-        if not principal.two_factor:
-            raise NotFound("Two-factor sign-in is not on", code="two_factor_off")
+        if not principal.two_factor:  # nothing to renew: set it up first
+            return Redirect("/account/two-factor", status_code=303)
         async with write_transaction():
             codes = await twofactor.new_recovery_codes(principal.id)
             await record_audit(principal.id, "recovery_codes_renewed", ("user", principal.id))
@@ -171,7 +172,7 @@ class TwoFactorController(Controller):
     async def turn_off(self, request: Request[Any, Any, Any]) -> Response[Any]:
         principal = accounts.current_principal(request)
         if twofactor.required_for(principal.role):
-            raise Invalid("Your role must sign in with a security code", code="two_factor_required")
+            raise PermissionDeniedException("Your role must sign in with a security code")
         form = await request.form()
         if not await _password_ok(principal.id, str(form.get("password", ""))):
             errors = {"password": "Enter your current password"}
