@@ -78,8 +78,9 @@ class SecurityCodeController(Controller):
                 verdict = await twofactor.check_code(user["totp_secret"], user_id, raw)
                 error = {"ok": None, "replayed": REPLAYED_CODE}.get(verdict, WRONG_CODE)
         if error is not None:
-            await throttle.failed(user["email"], _client_address(request))
-            await _failed_sign_in(request, user["email"], "recovery" if recovery else "app")
+            if recovery or twofactor.code_error(raw) is None:  # a guess that could have been right
+                await throttle.failed(user["email"], _client_address(request))
+                await _failed_sign_in(request, user["email"], "recovery" if recovery else "app")
             return page(
                 request,
                 "accounts/code.html",
