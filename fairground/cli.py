@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--exhibitor", type=int, help="exhibitor staff: the exhibitor's id")
     scope.add_argument("--council", help="council recruiter: the council's code")
     create.set_defaults(handler=_user_create)
+    from fairground.cli_people import add_commands
+
+    add_commands(user)  # invite, reset-2fa
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
     token_create = token.add_parser("create", help="create a token; prints it alone")
     token_create.add_argument("--email", required=True)

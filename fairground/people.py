@@ -107,7 +107,7 @@ async def managed_person(principal: accounts.Principal, user_id: int) -> Row:
 
 
 async def invite(
-    principal: accounts.Principal,
+    principal: accounts.Principal | None,
     *,
     email: str,
     name: str,
@@ -115,7 +115,9 @@ async def invite(
     council_code: str = "",
     organisation_id: int | None = None,
 ) -> int:
-    """Make an account with no password and email it a link to set one."""
+    """Make an account with no password and email it a link to set one. Without a
+    principal (the command line) anything may be invited into any organisation."""
+    root = principal is None or principal.is_superuser
     errors: dict[str, str] = {}
     name = check_line(name, "name", "Their name", 200, errors)
     if not name and "name" not in errors:
@@ -124,11 +126,11 @@ async def invite(
         email = accounts.normalise_email(email)
     except Invalid as exc:
         errors.update(exc.fields)
-    allowed = accounts.ROLES if principal.is_superuser else INVITABLE
+    allowed = accounts.ROLES if root else INVITABLE
     if role not in allowed:
         errors["role"] = "Choose the kind of account"
-    org = organisation_id if principal.is_superuser else principal.organisation_id
-    managed_by = None if principal.is_superuser else principal.organisation_id
+    org = organisation_id if root or principal is None else principal.organisation_id
+    managed_by = None if root or principal is None else principal.organisation_id
     if role == "council":
         code = council_code.strip()[:20]
         row = await Organisation.select(Organisation.id).where(Organisation.code == code).first()
@@ -136,7 +138,7 @@ async def invite(
             errors["council_code"] = "Enter the code of a council, like E08000025"
         else:
             org = int(row["id"])
-    elif principal.is_superuser and role in ("organiser", "door") and org is None:
+    elif root and role in ("organiser", "door") and org is None:
         errors["organisation"] = "Choose their organisation"
     if errors:
         raise Invalid("Some answers need correcting", fields=errors)
@@ -147,12 +149,13 @@ async def invite(
         user_id = await accounts.create_user(email=email, name=name, role=role, organisation_id=org)
         if managed_by is not None and role == "council":
             await User.update({User.managed_by: managed_by}).where(User.id == user_id)
-        await _send_invitation(principal, user_id)
-        await record_audit(principal.id, "person_invited", ("user", user_id), role=role)
+        await _send_invitation(principal.name if principal else "", user_id)
+        actor = principal.id if principal else None
+        await record_audit(actor, "person_invited", ("user", user_id), role=role)
     return user_id
 
 
-async def _send_invitation(principal: accounts.Principal, user_id: int) -> None:
+async def _send_invitation(inviter: str, user_id: int) -> None:
     row = (
         await User.select(User.email, User.name, User.role, User.organisation.name.as_alias("org"))
         .where(User.id == user_id)
@@ -163,7 +166,7 @@ async def _send_invitation(principal: accounts.Principal, user_id: int) -> None:
     assert started is not None
     context = {
         "person_name": row["name"],
-        "invited_by": principal.name,
+        "invited_by": inviter,
         "role_name": ROLE_NAMES.get(row["role"], row["role"]),
         "org_name": row["org"] or "Fairground",
         "link": f"{get_settings().base_url}/password-reset/{started[1]}",
@@ -178,7 +181,7 @@ async def resend(principal: accounts.Principal, user_id: int) -> None:
         raise Conflict("This person has already set a password", code="not_invited")
     async with write_transaction():
         await _void_links(user_id)
-        await _send_invitation(principal, user_id)
+        await _send_invitation(principal.name, user_id)
         await record_audit(principal.id, "invitation_resent", ("user", user_id))
 
 
