@@ -40,6 +40,13 @@ ROLE_NAMES = {
     "council": "a council recruiter",
     "superuser": "an administrator",
 }
+ROLE_LABELS = {
+    "organiser": "Organiser",
+    "door": "Door staff",
+    "exhibitor": "Exhibitor staff",
+    "council": "Council recruiter",
+    "superuser": "Administrator",
+}
 # What a manager may invite, and change a role to, within their scope.
 INVITABLE = ("organiser", "council")
 ROLE_CHANGES = ("organiser", "door")
@@ -446,7 +453,7 @@ async def _people_page(
         people=await people(principal),
         errors=errors,
         values=values,
-        role_names=ROLE_NAMES,
+        role_names=ROLE_LABELS,
         role_changes=ROLE_CHANGES,
         invite_days=accounts.INVITE_LIFETIME.days,
         done=DONE.get(request.query_params.get("done", "")),

@@ -171,3 +171,20 @@ async def post_form(
 
 
 __all__ = ["get_event", "make_event"]
+
+
+async def security_code_for(email: str) -> str:
+    row = await User.select(User.id).where(User.email == email.strip().lower()).first()
+    assert row is not None, email
+    return await security_code(int(row["id"]))
+
+
+async def pass_second_step(page: Any, email: str) -> None:
+    """In a browser test, after the password: type the code the app would show, when
+    the account has two-factor sign-in on (the page asks for it)."""
+    await page.wait_for_load_state()
+    if "/login/code" not in page.url:
+        return
+    await page.get_by_label("Security code").fill(await security_code_for(email))
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Continue").click()

@@ -1224,7 +1224,7 @@ NO_TEXT: dict[str, str] = {
     "POST /organiser/people/{user_id:int}/deactivate": "a button: no fields",
     "POST /organiser/people/{user_id:int}/reactivate": "a button: no fields",
     "POST /organiser/people/{user_id:int}/reset-two-factor": "a button: no fields",
-    "POST /organiser/people/{user_id:int}/role": "one of two roles (test_two_factor refuses others)",
+    "POST /organiser/people/{user_id:int}/role": "one of two roles (test_two_factor: others)",
 }
 
 
