@@ -77,7 +77,6 @@ class AccountController(Controller):
                 email=email,
                 next=next_path,
             )
-        await throttle.succeeded(email)
         if principal.two_factor:
             device = request.cookies.get(twofactor.DEVICE_COOKIE, "")
             if not await twofactor.device_is_remembered(principal.id, device):
@@ -92,6 +91,9 @@ class AccountController(Controller):
             await _sign_in(request, principal, second_factor="device")
         else:
             await _sign_in(request, principal)
+        # Only a complete sign-in clears the account's failures: with the password
+        # alone, wrong security codes keep counting (fairground.account_pages).
+        await throttle.succeeded(email)
         return Redirect(next_path if next_path != "/" else _home_for(principal))
 
     @post("/logout")

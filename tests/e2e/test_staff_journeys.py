@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
 from exhibitors.leads.schemas import LeadIn
@@ -302,3 +303,10 @@ async def test_an_organiser_invites_a_door_volunteer_who_opens_the_scanner(scree
     # Optional for door staff: the set-up page shows the QR code and the key as text.
     await go(page, "/account/two-factor", "two-factor-setup")
     assert await page.locator(".fg-qr svg").count() == 1
+    await page.get_by_text("I cannot scan the QR code").click()
+    key = (await page.locator("#setup-key").inner_text()).replace(" ", "")
+    await page.get_by_label("Security code").fill(pyotp.TOTP(key).now())
+    await page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    await page.locator("#recovery-codes").wait_for()
+    assert await page.locator("#recovery-codes li").count() == 10
+    await look(page, "two-factor-recovery-codes")

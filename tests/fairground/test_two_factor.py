@@ -133,6 +133,9 @@ async def test_wrong_codes_are_throttled_per_account(client: Any) -> None:
     statuses = [(await _code_step(client, bad)).status_code for _ in range(6)]
     assert statuses[:5] == [400] * 5 and statuses[5] == 429
     assert (await _code_step(client, await security_code(user["id"]))).status_code == 429
+    # The password again does not clear the count: the code step stays throttled.
+    await _password_step(client, user)
+    assert (await _code_step(client, bad)).status_code == 429
 
 
 async def test_a_recovery_code_works_once(client: Any) -> None:
