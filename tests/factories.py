@@ -179,12 +179,14 @@ async def security_code_for(email: str) -> str:
     return await security_code(int(row["id"]))
 
 
-async def pass_second_step(page: Any, email: str) -> None:
+async def pass_second_step(page: Any, email: str, secret: str | None = None) -> None:
     """In a browser test, after the password: type the code the app would show, when
-    the account has two-factor sign-in on (the page asks for it)."""
+    the account has two-factor sign-in on (the page asks for it). `secret`: for an
+    app on a database of its own (tests/hardening/fault_seed.py), its first code."""
     await page.wait_for_load_state()
     if "/login/code" not in page.url:
         return
-    await page.get_by_label("Security code").fill(await security_code_for(email))
+    code = pyotp.TOTP(secret).now() if secret else await security_code_for(email)
+    await page.get_by_label("Security code").fill(code)
     async with page.expect_navigation():
         await page.get_by_role("button", name="Continue").click()

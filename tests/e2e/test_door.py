@@ -63,7 +63,7 @@ async def sign_in(page: Any, user: dict[str, Any]) -> None:
     await page.get_by_label("Email address").fill(user["email"])
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
-    await pass_second_step(page, user["email"])
+    await pass_second_step(page, user["email"], user.get("totp_secret"))
 
 
 async def start_scanning(page: Any, door: str = "Main entrance") -> None:
