@@ -47,7 +47,9 @@ def _routes() -> list[Any]:
     from exhibitors.controllers import ROUTES as EXHIBITOR_ROUTES
     from exhibitors.interviews.controllers import ROUTES as INTERVIEW_ROUTES
     from exhibitors.leads.controllers import ROUTES as LEAD_ROUTES
+    from fairground.account_pages import ROUTES as ACCOUNT_ROUTES
     from fairground.controllers import ROUTES as PLATFORM_ROUTES
+    from fairground.people import ROUTES as PEOPLE_ROUTES
     from registrations.controllers import ROUTES as REGISTRATION_ROUTES
 
     static = create_static_files_router(
@@ -59,6 +61,8 @@ def _routes() -> list[Any]:
     )
     return [
         *PLATFORM_ROUTES,
+        *ACCOUNT_ROUTES,
+        *PEOPLE_ROUTES,
         *EVENT_ROUTES,
         *REGISTRATION_ROUTES,
         *EXHIBITOR_ROUTES,

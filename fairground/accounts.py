@@ -7,10 +7,13 @@ this module gives them the principal and the role checks.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -26,6 +29,8 @@ from fairground.tables import ApiToken, Organisation, PasswordReset, User
 from fairground.text import check_line, has_forbidden
 
 ROLES = ("organiser", "door", "exhibitor", "council", "partner", "superuser")
+# Roles that must sign in with a second factor (fairground.twofactor).
+TWO_FACTOR_ROLES = frozenset({"organiser", "council", "superuser"})
 _hasher = PasswordHasher()
 # A hash of a random password: checking it costs what a real check costs, so
 # an unknown email answers as slowly as a wrong password.
@@ -36,6 +41,7 @@ MAX_PASSWORD_LENGTH = 1000
 MAX_EMAIL_LENGTH = 254
 MAX_TOKEN_LABEL = 100
 RESET_LIFETIME = timedelta(hours=2)
+INVITE_LIFETIME = timedelta(days=3)  # a link to set the first password (fairground.people)
 THROTTLE_WINDOW = 15 * 60
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
@@ -52,10 +58,16 @@ class Principal:
     organisation_id: int | None
     council_code: str | None
     via_token: bool = False
+    two_factor: bool = False  # enrolled in two-factor sign-in (fairground.twofactor)
 
     @property
     def is_superuser(self) -> bool:
         return self.role == "superuser"
+
+    @property
+    def needs_enrolment(self) -> bool:
+        """Two-factor sign-in is required for this role but not yet set up."""
+        return self.role in TWO_FACTOR_ROLES and not self.two_factor
 
 
 def sha256(value: str) -> str:
@@ -72,8 +84,17 @@ def normalise_email(raw: str, field: str = "email") -> str:
         ) from None
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 20,000 commonest passwords (Django's list, fairground/data/NOTICE), lower case."""
+    path = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
 def hash_password(password: str) -> str:
-    """10 to 1,000 characters, any but control characters (fairground.text)."""
+    """As the NCSC advises: length, not complexity. 10 to 1,000 characters, any but
+    control characters (fairground.text), and not one of the commonest passwords."""
     message = None
     if len(password) < MIN_PASSWORD_LENGTH:
         message = f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
@@ -81,6 +102,11 @@ def hash_password(password: str) -> str:
         message = f"Password must be {MAX_PASSWORD_LENGTH:,} characters or fewer"
     elif has_forbidden(password):
         message = "Password must not contain control characters"
+    elif password.strip().lower() in common_passwords():
+        message = (
+            "This password is too common and easy to guess: choose another, "
+            "for example three random words"
+        )
     if message:
         raise Invalid(message, fields={"password": message})
     return _hasher.hash(password)
@@ -112,6 +138,7 @@ async def _principal(row: dict[str, Any], via_token: bool = False) -> Principal:
         organisation_id=row["organisation"],
         council_code=row.get("organisation.code"),
         via_token=via_token,
+        two_factor=row.get("totp_enabled_at") is not None,
     )
 
 
@@ -122,6 +149,7 @@ _PRINCIPAL_COLUMNS = (
     User.role,
     User.organisation,
     User.organisation.code,
+    User.totp_enabled_at,
 )
 
 
@@ -260,8 +288,11 @@ async def user_id_by_email(email: str) -> int:
     return int(row["id"])
 
 
-async def start_password_reset(email: str) -> tuple[int, str] | None:
-    """A reset token for an active user (None for an unknown email: we say nothing)."""
+async def start_password_reset(
+    email: str, lifetime: timedelta = RESET_LIFETIME
+) -> tuple[int, str] | None:
+    """A reset token for an active user (None for an unknown email: we say nothing);
+    an invitation's link lasts longer (INVITE_LIFETIME)."""
     row = (
         await User.select(User.id)
         .where((User.email == email.strip().lower()) & (User.active.eq(True)))
@@ -272,7 +303,7 @@ async def start_password_reset(email: str) -> tuple[int, str] | None:
     raw = secrets.token_urlsafe(32)
     await PasswordReset.insert(
         PasswordReset(
-            user=row["id"], token_hash=sha256(raw), expires_at=datetime.now(UTC) + RESET_LIFETIME
+            user=row["id"], token_hash=sha256(raw), expires_at=datetime.now(UTC) + lifetime
         )
     )
     return int(row["id"]), raw

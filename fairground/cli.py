@@ -192,6 +192,9 @@ def _parser() -> argparse.ArgumentParser:
     partner_invite.add_argument("--event", required=True, help="the event's slug")
     partner_invite.add_argument("--partner", required=True, help="the partner's name or short code")
     partner_invite.set_defaults(handler=_partner_invite)
+    from fairground.cli_people import add_commands
+
+    add_commands(user)  # invite, reset-2fa
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
     token_create = token.add_parser("create", help="create a token; prints it alone")
     token_create.add_argument("--email", required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,12 +12,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from fairground import accounts, organisations
+from fairground import accounts, organisations, twofactor
 from fairground.audit import record_audit
 from fairground.db import RETRY_AFTER_SECONDS, ping, write_transaction
 from fairground.errors import Invalid, NotFound
 from fairground.mail import queue_email
-from fairground.sessions import rotate_session
+from fairground.sessions import rotate_session, rotate_session_to_new_id
 from fairground.settings import get_settings
 from fairground.web import page, principal_of
 
@@ -66,6 +67,7 @@ class AccountController(Controller):
         principal = await accounts.authenticate(email, password) if email and password else None
         if principal is None:
             await throttle.failed(email, _client_address(request))
+            await _failed_sign_in(request, email)
             errors = {"email": LOGIN_ERROR}
             return page(
                 request,
@@ -75,8 +77,23 @@ class AccountController(Controller):
                 email=email,
                 next=next_path,
             )
+        if principal.two_factor:
+            device = request.cookies.get(twofactor.DEVICE_COOKIE, "")
+            if not await twofactor.device_is_remembered(principal.id, device):
+                # The password was right: the security code is the second step. No
+                # one is signed in until it is given (fairground.account_pages).
+                await _drop_old_session(request)
+                rotate_session(request)
+                request.set_session(
+                    {"pending": principal.id, "pending_at": int(time.time()), "next": next_path}
+                )
+                return Redirect("/login/code", status_code=303)
+            await _sign_in(request, principal, second_factor="device")
+        else:
+            await _sign_in(request, principal)
+        # Only a complete sign-in clears the account's failures: with the password
+        # alone, wrong security codes keep counting (fairground.account_pages).
         await throttle.succeeded(email)
-        await _sign_in(request, principal)
         return Redirect(next_path if next_path != "/" else _home_for(principal))
 
     @post("/logout")
@@ -131,47 +148,56 @@ class AccountController(Controller):
         if errors:
             context = {"errors": errors, "token": token, "first": first}
             return page(request, "accounts/reset.html", status_code=400, **context)
-        # The link in the email proved who they are: signed in at once, no second step.
+        # The link in the email proved who they are; with two-factor sign-in on, the
+        # security code is still asked for (an email account alone is one factor).
         principal = await accounts.get_principal(user_id)
         if principal is None:  # deactivated meanwhile
             return Redirect("/login")
+        await twofactor.end_all_sessions(principal.id)
+        if principal.two_factor:
+            await _drop_old_session(request)
+            rotate_session(request)
+            request.set_session(
+                {"pending": principal.id, "pending_at": int(time.time()), "next": "/"}
+            )
+            return Redirect("/login/code", status_code=303)
         await _sign_in(request, principal)
         return Redirect(_home_for(principal))
 
-    @get("/account")
-    async def account(self, request: Request[Any, Any, Any]) -> Template:
-        accounts.current_principal(request)
-        return page(request, "accounts/account.html", new_token=None, errors={}, label="")
 
-    @post("/account/tokens")
-    async def new_token(self, request: Request[Any, Any, Any]) -> Template:
-        principal = accounts.current_principal(request)
-        form = await request.form()
-        label = str(form.get("label", ""))
-        try:
-            async with write_transaction():
-                token = await accounts.create_token(principal.id, label)
-                await record_audit(principal.id, "token_created", ("user", principal.id))
-        except Invalid as exc:
-            return page(
-                request,
-                "accounts/account.html",
-                status_code=400,
-                new_token=None,
-                errors=exc.fields,
-                label=label,
-            )
-        return page(request, "accounts/account.html", new_token=token, errors={}, label="")
+async def _sign_in(
+    request: Request[Any, Any, Any], principal: accounts.Principal, second_factor: str = ""
+) -> None:
+    """A new session for this principal (the old one is dropped, against fixation),
+    listed under the person (their account page can end it), the sign-in logged."""
+    await _drop_old_session(request)
+    session_id = rotate_session_to_new_id(request)
+    request.set_session({"uid": principal.id})
+    address, agent = _client_address(request), _agent(request)
+    await twofactor.register_session(session_id, principal.id, address, agent)
+    await twofactor.record_sign_in(principal.id, address, agent, True, second_factor)
+    await record_audit(principal.id, "login", ("user", principal.id))
 
 
-async def _sign_in(request: Request[Any, Any, Any], principal: accounts.Principal) -> None:
-    """A new session for this principal (the old one is dropped, against fixation)."""
+async def _drop_old_session(request: Request[Any, Any, Any]) -> None:
     old_id = request.cookies.get("fg_session")
     if old_id:
         await request.app.stores.get("sessions").delete(old_id)
-    rotate_session(request)
-    request.set_session({"uid": principal.id})
-    await record_audit(principal.id, "login", ("user", principal.id))
+
+
+def _agent(request: Request[Any, Any, Any]) -> str:
+    return twofactor.agent_family(request.headers.get("user-agent", ""))
+
+
+async def _failed_sign_in(request: Request[Any, Any, Any], email: str, second: str = "") -> None:
+    """A failure on an account that exists goes in its sign-in log (its owner sees it)."""
+    try:
+        user_id = await accounts.user_id_by_email(email)
+    except NotFound:
+        return
+    await twofactor.record_sign_in(
+        user_id, _client_address(request), _agent(request), False, second
+    )
 
 
 def _home_for(principal: accounts.Principal) -> str:

@@ -504,7 +504,8 @@ async def seed_demo() -> list[str]:
         f"The fair:    {base}/events/{DEMO_SLUG}",
         f"Open today:  {base}/events/{today}  (the door can be tried now)",
         "",
-        "Open a role's address and sign in with its email and password:",
+        "Open a role's address and sign in with its email and password",
+        "(organisers and council recruiters then set up two-factor sign-in with an app):",
     ]
     for role, (email, _, password), start in logins:
         lines += [f"  {role + ':':<12}{email} / {password}", f"  {'':<12}{base}{start}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -85,3 +86,11 @@ def session_config(settings: Settings) -> RotatingSessionConfig:
         samesite="lax",
         renew_on_access=False,  # renewed by store_in_message, at most every RENEW_EVERY
     )
+
+
+def rotate_session_to_new_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """Like rotate_session, but the new session ID is chosen now and returned (so that
+    the sign-in can be listed under it: fairground.twofactor.register_session)."""
+    new_id = secrets.token_hex(32)
+    connection.scope[ROTATE_FLAG] = new_id  # type: ignore[literal-required]
+    return new_id

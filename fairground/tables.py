@@ -63,6 +63,14 @@ class User(Table, tablename="staff_user"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Two-factor sign-in (RFC 6238): the shared secret (base32), when it was confirmed
+    # (null: not enrolled) and the last time step a code was accepted for (no replay).
+    totp_secret = Varchar(length=64, default="")
+    totp_enabled_at = Timestamptz(null=True, default=None)
+    totp_last_step = Integer(null=True, default=None)
+    # The organising body whose organisers manage this account, when that is not its
+    # own organisation (a council recruiter invited by an organiser): fairground.people.
+    managed_by = ForeignKey(Organisation, null=True, default=None)
 
 
 class ApiToken(Table, tablename="api_token"):
@@ -123,3 +131,49 @@ class StoreEntry(Table, tablename="store_entry"):
     key = Varchar(length=250, unique=True)  # "<namespace>:<key>"
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
+
+
+# Two-factor sign-in, sessions and sign-ins (issue 14) --------------------------
+
+
+class RecoveryCode(Table, tablename="recovery_code"):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    user = ForeignKey(User, null=False)
+    code_hash = Varchar(length=64, unique=True)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class TrustedDevice(Table, tablename="trusted_device"):
+    """A browser that need not give a security code until it expires (its cookie's hash)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    user = ForeignKey(User, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    agent = Varchar(length=60, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class StaffSession(Table, tablename="staff_session"):
+    """Who holds which session in the store, so that it can be listed and ended."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    user = ForeignKey(User, null=False)
+    session_id = Varchar(length=100, unique=True)
+    address = Varchar(length=64, default="")
+    agent = Varchar(length=60, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SignIn(Table, tablename="sign_in"):
+    """One attempt to sign in to an account that exists: when, from where, and how."""
+
+    id: Serial  # Piccolo adds the primary key; declared for the type checker
+    user = ForeignKey(User, null=False)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    address = Varchar(length=64, default="")
+    agent = Varchar(length=60, default="")
+    success = Boolean(default=False)
+    second_factor = Varchar(length=20, default="")  # "", app, recovery, device

@@ -79,9 +79,34 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=None, auth=None)
         key = f"session:{connection.cookies.get('fg_session', '')}:{user_id}"
         principal = await _cached(key, lambda: get_principal(user_id))
+        if principal is not None and principal.needs_enrolment:
+            _require_enrolment(connection)
         if principal is not None and is_api(connection):
             _check_api_csrf(connection)
         return AuthenticationResult(user=principal, auth=key if principal else None)
+
+
+class TwoFactorSetupRequired(PermissionDeniedException):
+    """A session of someone whose role needs two-factor sign-in, not yet set up."""
+
+
+# What someone who must set up two-factor sign-in may still open (and sign out).
+ENROLMENT_PATHS = re.compile(
+    r"^/(account/two-factor(/.*)?|logout|login(/.*)?|password-reset(/.*)?)$"
+)
+
+
+def _require_enrolment(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    if not ENROLMENT_PATHS.match(connection.url.path):
+        raise TwoFactorSetupRequired("Set up two-factor sign-in before you continue")
+
+
+def forget_principal(user_id: int) -> None:
+    """Drop this process's cached principals of a user (deactivated, role changed,
+    two-factor reset): their next request reads the database again."""
+    for key, principal in list(_principals.items()):
+        if principal is not None and principal.id == user_id:
+            _principals.pop(key, None)
 
 
 # Who a credential belongs to, for a few seconds: a busy door sends many requests
@@ -170,6 +195,8 @@ def _respond(
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
+    if body.get("error") == "two_factor_setup_required":
+        return Redirect("/account/two-factor")
     if "route_handler" not in request.scope:  # no route, so no middleware ran
         i18n.set_for(request.scope)
     response = page(
@@ -200,6 +227,9 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     if status == 400 and "JSON" in str(exc.detail):
         detail = "The request body is not valid JSON"
     headers = dict(exc.headers or {})
+    if isinstance(exc, TwoFactorSetupRequired):
+        body = error_body(403, str(exc.detail), "two_factor_setup_required")
+        return _respond(request, 403, body, headers)
     if status == 429:
         headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
     return _respond(request, status, error_body(status, detail, None, fields), headers)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyotp
+
 from events.services import assign_door_staff, create_event, get_event
 from exhibitors.tables import Exhibitor, ExhibitorStaff, Stand, StandAllocation, Vacancy
-from fairground.accounts import create_token, create_user
-from fairground.tables import Organisation
+from fairground.accounts import TWO_FACTOR_ROLES, create_token, create_user
+from fairground.tables import Organisation, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -54,7 +57,36 @@ async def make_user(
         password=overrides.pop("password", PASSWORD),
         organisation_id=org,
     )
-    return {"id": user_id, "email": email, "password": PASSWORD, "role": role, "org": org}
+    user = {"id": user_id, "email": email, "password": PASSWORD, "role": role, "org": org}
+    # Roles that must sign in with a security code are enrolled, as if they had
+    # scanned the QR code; login() computes the code (two_factor=False: not enrolled).
+    if overrides.pop("two_factor", role in TWO_FACTOR_ROLES):
+        user["totp_secret"] = await enrol(user_id)
+    return user
+
+
+async def enrol(user_id: int) -> str:
+    """Two-factor sign-in on for this user, with a fresh secret (returned)."""
+    secret = pyotp.random_base32()
+    await User.update({User.totp_secret: secret, User.totp_enabled_at: datetime.now(UTC)}).where(
+        User.id == user_id
+    )
+    return secret
+
+
+async def security_code(user_id: int) -> str:
+    """A code the app would show that the server has not accepted yet: the current
+    step's, or the next one's if this user already used it (within the window).
+    Logging the same person in thrice in 30 seconds moves their last step back."""
+    row = await User.select(User.totp_secret, User.totp_last_step).where(User.id == user_id).first()
+    assert row and row["totp_secret"], "this user has no two-factor sign-in"
+    now = int(time.time()) // 30
+    last = row["totp_last_step"]
+    step = now if last is None or last < now else now + 1
+    if last is not None and last >= now + 1:
+        await User.update({User.totp_last_step: now - 2}).where(User.id == user_id)
+        step = now
+    return pyotp.TOTP(row["totp_secret"]).at(step * 30)
 
 
 def future(days: int = 30, hour: int = 10) -> datetime:
@@ -122,7 +154,8 @@ def csrf_from(html: str) -> str:
 
 
 async def login(client: Any, user: dict[str, Any]) -> None:
-    """Sign in through the real form (CSRF token and all)."""
+    """Sign in through the real form (CSRF token and all), with the security code
+    computed as the authenticator app would when the account has two-factor on."""
     page = await client.get("/login")
     response = await client.post(
         "/login",
@@ -133,6 +166,13 @@ async def login(client: Any, user: dict[str, Any]) -> None:
         },
     )
     assert response.status_code in (302, 303), response.text
+    if response.headers.get("location") == "/login/code":
+        page = await client.get("/login/code")
+        response = await client.post(
+            "/login/code",
+            data={"code": await security_code(user["id"]), "_csrf_token": csrf_from(page.text)},
+        )
+        assert response.status_code in (302, 303), response.text
 
 
 async def post_form(
@@ -158,3 +198,22 @@ async def add_vacancy(
         assert row is not None
         stands = await Stand.insert(Stand(event=row["event"], code=stand)).returning(Stand.id)
         await StandAllocation.insert(StandAllocation(stand=stands[0]["id"], exhibitor=exhibitor_id))
+
+
+async def security_code_for(email: str) -> str:
+    row = await User.select(User.id).where(User.email == email.strip().lower()).first()
+    assert row is not None, email
+    return await security_code(int(row["id"]))
+
+
+async def pass_second_step(page: Any, email: str, secret: str | None = None) -> None:
+    """In a browser test, after the password: type the code the app would show, when
+    the account has two-factor sign-in on (the page asks for it). `secret`: for an
+    app on a database of its own (tests/hardening/fault_seed.py), its first code."""
+    await page.wait_for_load_state()
+    if "/login/code" not in page.url:
+        return
+    code = pyotp.TOTP(secret).now() if secret else await security_code_for(email)
+    await page.get_by_label("Security code").fill(code)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Continue").click()

@@ -13,7 +13,7 @@ import pytest
 
 from registrations.tables import CheckIn, Registration
 from tests.e2e.camera import camera_browser, write_camera_video
-from tests.factories import PASSWORD, add_door, make_open_event, make_user
+from tests.factories import PASSWORD, add_door, make_open_event, make_user, pass_second_step
 from tests.registrations.helpers import register
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +63,7 @@ async def sign_in(page: Any, user: dict[str, Any]) -> None:
     await page.get_by_label("Email address").fill(user["email"])
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_load_state()
+    await pass_second_step(page, user["email"], user.get("totp_secret"))
 
 
 async def start_scanning(page: Any, door: str = "Main entrance") -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from exhibitors.tables import Exhibitor, StandAllocation
 from tests.exhibitors.helpers import make_stand, make_subscriber
-from tests.factories import PASSWORD, make_event, make_org, make_user
+from tests.factories import PASSWORD, make_event, make_org, make_user, pass_second_step
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +65,7 @@ async def _sign_in(page: Any, user: dict[str, Any]) -> None:
     await page.get_by_label("Email address").fill(user["email"])
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    await pass_second_step(page, user["email"])
     await page.wait_for_url("**/organiser")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from events.tables import Event
-from tests.factories import PASSWORD, make_event, make_org, make_user
+from tests.factories import PASSWORD, make_event, make_org, make_user, pass_second_step
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,7 @@ async def test_organiser_creates_and_publishes_a_fair(desktop: Any) -> None:
     await page.get_by_label("Email address").fill(user["email"])
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    await pass_second_step(page, user["email"])
     await page.wait_for_url("**/organiser")
     await page.get_by_role("button", name="Create an event").click()
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
 from exhibitors.leads.schemas import LeadIn
@@ -20,7 +21,15 @@ from exhibitors.tables import Exhibitor, Vacancy
 from fairground.worker import run_once
 from registrations.tables import Registration
 from tests.exhibitors.helpers import outbox, text_of
-from tests.factories import PASSWORD, make_event, make_exhibitor, make_org, make_user
+from tests.factories import (
+    PASSWORD,
+    happening_now,
+    make_event,
+    make_exhibitor,
+    make_org,
+    make_user,
+    pass_second_step,
+)
 from tests.leads.helpers import RUGBY, attendee, make_stand, recruiter
 
 pytestmark = pytest.mark.e2e
@@ -89,7 +98,7 @@ async def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_load_state()
+    await pass_second_step(page, email)
 
 
 async def _fair() -> dict[str, Any]:
@@ -237,3 +246,67 @@ async def test_the_exhibitor_filter_lines_up(screen: Any) -> None:
         assert abs(button["x"] - select["x"]) < 1 and button["y"] >= select["y"] + select["height"]
     else:  # beside it, on its line
         assert abs((button["y"] + button["height"]) - (select["y"] + select["height"])) < 6
+
+
+async def test_an_organiser_invites_a_door_volunteer_who_opens_the_scanner(screen: Any) -> None:
+    """Issue 14: no command line. The organiser signs in with a security code, invites a
+    volunteer to the door team; the volunteer sets a password from the email's link and
+    opens the scanner. The organiser's people, audit log and account pages on the way."""
+    page = screen
+    org = await make_org("West Midlands Employers")
+    event = await make_event(org, title="Coventry Careers Fair", starts_at=happening_now())
+    slug = event["slug"]
+    organiser = await make_user("organiser", org=org, name="Olu Adeyemi")
+    await page.goto("/login")
+    await page.get_by_label("Email address").fill(organiser["email"])
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/login/code")
+    await look(page, "sign-in-security-code")
+    await page.get_by_role("button", name="Continue").click()  # no code: the error
+    await page.locator(".govuk-error-summary").wait_for()
+    assert "Enter the security code" in await page.locator(".govuk-error-summary").inner_text()
+    await look(page, "sign-in-security-code-error")
+    await pass_second_step(page, organiser["email"])
+    assert page.url.endswith("/organiser")
+    await page.goto(f"/organiser/events/{slug}")
+    await page.get_by_label("Their full name").fill("Dev Volunteer")
+    address = f"dev{page.viewport_size['width']}@example.org"
+    await page.get_by_label("Their email address").fill(address)
+    await page.get_by_role("button", name="Send invitation").click()
+    await page.wait_for_load_state()
+    await go(page, "/organiser/people", "organiser-people")
+    assert address in await page.locator("#people").inner_text()
+    await go(page, "/organiser/audit", "organiser-audit")
+    assert "door_staff_invited" in await page.locator("#audit").inner_text()
+    await go(page, "/account", "own-account")
+
+    [mail] = [row for row in await outbox("door_staff_invite") if row["recipient"] == address]
+    link = re.search(r"https?://\S+(/password-reset/\S+)", text_of(mail))
+    assert link
+    await page.context.clear_cookies()
+    await page.goto(link.group(1))
+    await look(page, "volunteer-set-password")
+    await page.get_by_label("Password", exact=True).fill("password123")
+    await page.get_by_label("Type the password again").fill("password123")
+    await page.get_by_role("button", name="Set password and sign in").click()
+    await page.locator(".govuk-error-summary").wait_for()
+    assert "too common" in await page.locator(".govuk-error-summary").inner_text()
+    await page.get_by_label("Password", exact=True).fill("marmalade kettle lantern")
+    await page.get_by_label("Type the password again").fill("marmalade kettle lantern")
+    await page.get_by_role("button", name="Set password and sign in").click()
+    await page.wait_for_url("**/door")
+    await page.get_by_role("link", name=re.compile("Coventry Careers Fair")).first.click()
+    await page.wait_for_load_state()
+    await page.goto(f"/door/events/{slug}/scan")
+    await page.get_by_label("Which door are you on?").wait_for()  # the scanner, full width
+    # Optional for door staff: the set-up page shows the QR code and the key as text.
+    await go(page, "/account/two-factor", "two-factor-setup")
+    assert await page.locator(".fg-qr svg").count() == 1
+    await page.get_by_text("I cannot scan the QR code").click()
+    key = (await page.locator("#setup-key").inner_text()).replace(" ", "")
+    await page.get_by_label("Security code").fill(pyotp.TOTP(key).now())
+    await page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    await page.locator("#recovery-codes").wait_for()
+    assert await page.locator("#recovery-codes li").count() == 10
+    await look(page, "two-factor-recovery-codes")

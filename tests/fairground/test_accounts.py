@@ -8,7 +8,16 @@ import re
 from typing import Any
 
 from fairground.tables import AuditLog, OutboxMessage
-from tests.factories import PASSWORD, csrf_from, login, make_event, make_org, make_user, token_for
+from tests.factories import (
+    PASSWORD,
+    csrf_from,
+    login,
+    make_event,
+    make_org,
+    make_user,
+    security_code,
+    token_for,
+)
 
 
 async def test_login_redirects_to_the_role_home_and_sets_a_secure_session(client: Any) -> None:
@@ -22,7 +31,15 @@ async def test_login_redirects_to_the_role_home_and_sets_a_secure_session(client
             "_csrf_token": csrf_from(page.text),
         },
     )
-    assert response.status_code == 302
+    # The password is right: the security code comes next (tests/fairground/test_two_factor.py).
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login/code"
+    page = await client.get("/login/code")
+    response = await client.post(
+        "/login/code",
+        data={"code": await security_code(user["id"]), "_csrf_token": csrf_from(page.text)},
+    )
+    assert response.status_code == 303
     assert response.headers["location"] == "/organiser"
     cookie = response.headers["set-cookie"].lower()
     assert "fg_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
@@ -152,7 +169,14 @@ async def test_password_reset_by_emailed_link(client: Any) -> None:
             "_csrf_token": csrf_from(form.text),
         },
     )
-    assert done.status_code == 302 and done.headers["location"] == "/organiser"
+    # Two-factor sign-in is on: the link is one factor, the security code still comes.
+    assert done.status_code == 303 and done.headers["location"] == "/login/code"
+    code_page = await client.get("/login/code")
+    coded = await client.post(
+        "/login/code",
+        data={"code": await security_code(user["id"]), "_csrf_token": csrf_from(code_page.text)},
+    )
+    assert coded.status_code == 303 and coded.headers["location"] == "/organiser"
     assert (await client.get("/organiser")).status_code == 200  # signed in by the link
     await client.post(
         "/logout", data={"_csrf_token": csrf_from((await client.get("/account")).text)}
@@ -278,11 +302,23 @@ async def test_the_session_id_held_before_sign_in_is_dead_after_it(client: Any) 
         data={"email": user["email"], "password": PASSWORD, "_csrf_token": csrf_from(page.text)},
     )
     after = _issued(signed_in)
-    assert signed_in.status_code == 302 and after and after != before
+    # 303 to the security code: a new session already (the second step keeps it apart).
+    assert signed_in.status_code in (302, 303) and after and after != before
     assert not await _session_exists(before)
     replay = await client.get("/organiser/", headers=_as(client, before))
     assert replay.status_code in (302, 303) and replay.headers["location"].startswith("/login")
-    assert (await client.get("/organiser/", headers=_as(client, after))).status_code == 200
+    # Halfway (password given, no code yet) is not signed in either.
+    halfway = await client.get("/organiser/", headers=_as(client, after))
+    assert halfway.status_code in (302, 303) and halfway.headers["location"].startswith("/login")
+    client.cookies.set("fg_session", after)
+    code_page = await client.get("/login/code")
+    coded = await client.post(
+        "/login/code",
+        data={"code": await security_code(user["id"]), "_csrf_token": csrf_from(code_page.text)},
+    )
+    final = _issued(coded)
+    assert final and final not in (before, after) and not await _session_exists(after)
+    assert (await client.get("/organiser/", headers=_as(client, final))).status_code == 200
 
 
 async def test_a_session_id_the_server_never_issued_is_not_adopted(client: Any) -> None:

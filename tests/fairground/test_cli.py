@@ -132,3 +132,28 @@ async def test_demo_is_idempotent() -> None:
         await User.count().where(User.email.is_in(["organiser@example.org", "door@example.org"]))
         == 2
     )
+
+
+async def test_user_invite_by_organisation_name_and_reset_2fa() -> None:
+    from fairground.tables import AuditLog, OutboxMessage
+    from tests.factories import make_user
+
+    await make_org("West Midlands Employers")
+    invited = fair(
+        "user", "invite", "--email", "ana@example.org", "--name", "Ana Pop",
+        "--role", "organiser", "--org", "west midlands employers",
+    )  # fmt: skip
+    assert invited.returncode == 0, invited.stderr
+    user = await User.select(User.password_hash).where(User.email == "ana@example.org").first()
+    assert user is not None and user["password_hash"] == ""
+    assert await OutboxMessage.exists().where(OutboxMessage.recipient == "ana@example.org")
+    unknown = fair(
+        "user", "invite", "--email", "x@example.org", "--role", "organiser", "--org", "Nope"
+    )
+    assert unknown.returncode != 0 and "No organisation is named" in unknown.stderr
+    lost = await make_user("organiser", org=await make_org())
+    reset = fair("user", "reset-2fa", "--email", lost["email"])
+    assert reset.returncode == 0, reset.stderr
+    row = await User.select(User.totp_enabled_at).where(User.id == lost["id"]).first()
+    assert row is not None and row["totp_enabled_at"] is None
+    assert await AuditLog.exists().where(AuditLog.action == "two_factor_reset")

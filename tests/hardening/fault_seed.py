@@ -53,6 +53,7 @@ async def seed(tickets: int) -> dict[str, Any]:
             "organiser_token": await token_for(organiser),
             "door_email": door["email"],
             "organiser_email": organiser["email"],
+            "organiser_totp_secret": organiser["totp_secret"],  # the second step
             "tickets": [
                 {"id": r["id"], "code": r["ticket_code"], "reference": r["reference"]} for r in rows
             ],

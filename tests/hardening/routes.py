@@ -17,6 +17,8 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/login"): "the sign-in form",
     ("POST", "/login"): "signing in (its own throttle per account and address)",
     ("POST", "/logout"): "ends the caller's own session; nothing for a stranger's",
+    ("GET", "/login/code"): "the security code step (only after a correct password)",
+    ("POST", "/login/code"): "the security code (its own throttle per account and address)",
     ("GET", "/password-reset"): "asking for a reset link",
     ("POST", "/password-reset"): "asking for a reset link (says nothing about the address)",
     ("GET", "/password-reset/{token:str}"): "the emailed reset link (the token is the secret)",
@@ -107,6 +109,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
 RATE_LIMIT_EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/login"): "its own throttle: 5 failures per account, 20 per address, 15 minutes",
     ("POST", "/logout"): "ends only the caller's own session; a stranger's logout does nothing",
+    ("POST", "/login/code"): "only after a correct password; the sign-in throttle per account",
 }
 
 

@@ -47,6 +47,7 @@ from fairground.store import DatabaseStore
 from fairground.tables import ApiToken, Organisation, User
 from registrations.tables import AccessRequest, CheckIn, Registration
 from tests.factories import (
+    PASSWORD,
     add_door,
     add_staff,
     csrf_from,
@@ -481,6 +482,41 @@ async def _door_staff(client: Any) -> Target:
     return Target(
         url, base, (Text("name", 200),), (Format("email"),), csrf=token, renew=renew, read=read
     )
+
+
+async def _invite_person(client: Any) -> Target:
+    """An invitation to an organiser's body: a new account each time (its name is stored)."""
+    _, token = await signed_in(client, "organiser", await make_org())
+
+    async def renew(target: Target) -> None:
+        target.base = {**target.base, "email": f"invitee{next(_n)}@example.org"}
+
+    async def read(response: Any, name: str) -> Any:
+        row = await User.select(User.name).order_by(User.id, ascending=False).first()
+        return row[name] if row else None
+
+    base = {"name": "Priya Shah", "email": "invitee@example.org", "role": "organiser"}
+    formats = (Format("email"), Format("role"))
+    return Target(
+        "/organiser/people/invite",
+        base,
+        (Text("name", 200),),
+        formats,
+        csrf=token,
+        renew=renew,
+        read=read,
+    )
+
+
+async def _security_code(client: Any) -> Target:
+    """The code after the password: any text is a refusal (6 digits), never a 500."""
+    user = await make_user("organiser", org=await make_org())
+    token = await public_csrf(client, "/login")
+    await client.post(
+        "/login", data={"email": user["email"], "password": PASSWORD, "_csrf_token": token}
+    )
+    token = await public_csrf(client, "/login/code")
+    return Target("/login/code", {"code": "12345x"}, formats=(Format("code"),), csrf=token)
 
 
 async def _login(client: Any) -> Target:
@@ -1134,6 +1170,8 @@ FORMS: dict[str, Setup] = {
     "POST /password-reset": _reset_request,
     "POST /password-reset/{token:str}": _reset,
     "POST /account/tokens": _new_token,
+    "POST /organiser/people/invite": _invite_person,
+    "POST /login/code": _security_code,
     "POST /organiser/events/new": _new_event,
     "POST /organiser/events/{slug:str}/edit": _edit_event,
     "POST /organiser/events/{slug:str}/status": _event_status,
@@ -1190,6 +1228,19 @@ NO_TEXT: dict[str, str] = {
     "POST /council/{code:str}/webhook/remove": "a button: no fields",
     "POST /council/{code:str}/webhook/sends/{send_id:int}/resend": "a button: no fields",
     "POST /organiser/events/{slug:str}/door-staff/{user_id:int}/remove": "a button: no fields",
+    "POST /account/tokens/{token_id:int}/revoke": "a button: no fields",
+    "POST /account/sessions/{session_id:int}/end": "a button: no fields",
+    "POST /account/devices/{device_id:int}/forget": "a button: no fields",
+    "POST /account/two-factor/recovery-codes": "a button: no fields",
+    "POST /account/two-factor": "a 6-digit code, compared and never stored (test_two_factor)",
+    "POST /account/two-factor/off": "a password, compared and never stored (test_two_factor)",
+    "POST /account/password": "passwords, hashed and never shown (test_two_factor)",
+    "POST /organiser/people/{user_id:int}/resend": "a button: no fields",
+    "POST /organiser/people/{user_id:int}/revoke": "a button: no fields",
+    "POST /organiser/people/{user_id:int}/deactivate": "a button: no fields",
+    "POST /organiser/people/{user_id:int}/reactivate": "a button: no fields",
+    "POST /organiser/people/{user_id:int}/reset-two-factor": "a button: no fields",
+    "POST /organiser/people/{user_id:int}/role": "one of two roles (test_two_factor: others)",
 }
 
 

@@ -432,7 +432,10 @@ async def test_dashboard_opens_its_stream_again_after_a_refusal(
         await route.fulfill(status=503, headers={"Retry-After": "5"}, body="")
 
     try:
-        await sign_in(page, {"email": world["organiser_email"]})
+        await sign_in(
+            page,
+            {"email": world["organiser_email"], "totp_secret": world["organiser_totp_secret"]},
+        )
         await page.route("**/door/events", refuse)
         await page.goto(f"/organiser/events/{world['slug']}/door/")
         await page.locator('#door-live[data-state="reconnecting"]').wait_for(timeout=10_000)

@@ -30,6 +30,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -37,10 +38,12 @@ import pytest
 
 from events.forms import form_values
 from events.services import get_event, get_slots
+from fairground.accounts import create_user
 from fairground.store import DatabaseStore
+from fairground.tables import ApiToken, StaffSession, TrustedDevice
 from registrations.services import RegistrationInput, register_attendee
 from tests.exhibitors.helpers import image_bytes
-from tests.factories import add_door, make_event, make_exhibitor, make_user
+from tests.factories import PASSWORD, add_door, make_event, make_exhibitor, make_user
 from tests.hardening.routes import PUBLIC_ROUTES, app_routes, concrete
 from tests.hardening.world import (
     HOOK_URL,
@@ -130,6 +133,54 @@ MATRIX: list[Endpoint] = [
     # Account pages: anyone signed in.
     E("GET", "/account", SIGNED_IN),
     E("POST", "/account/tokens", SIGNED_IN, {"label": "matrix"}),
+    E("POST", "/account/tokens/{token_id:int}/revoke", SIGNED_IN, {}, fresh=("own",)),
+    E("POST", "/account/sessions/{session_id:int}/end", SIGNED_IN, {}, fresh=("own",)),
+    E("POST", "/account/devices/{device_id:int}/forget", SIGNED_IN, {}, fresh=("own",)),
+    E(
+        "POST",
+        "/account/password",
+        SIGNED_IN,
+        {"current_password": PASSWORD, "new_password": PASSWORD},
+    ),
+    E("GET", "/account/two-factor", SIGNED_IN),
+    E("POST", "/account/two-factor", SIGNED_IN, {"code": "123456"}),
+    E("POST", "/account/two-factor/recovery-codes", SIGNED_IN, {}),
+    # Two-factor sign-in is required for organisers, council recruiters and superusers.
+    E(
+        "POST",
+        "/account/two-factor/off",
+        frozenset({"door", "door_other", "exhibitor", "exhibitor_other"}),
+        {"password": PASSWORD},
+    ),
+    # People and the audit log: organisers for their own body's people (another
+    # body's person is not found), superusers for everyone.
+    E("GET", "/organiser/people", ANY_ORGANISER),
+    E(
+        "POST",
+        "/organiser/people/invite",
+        ANY_ORGANISER,
+        {"name": "Invited by {role}", "email": "invited-{role}@example.org", "role": "organiser"},
+    ),
+    *[
+        E(
+            "POST",
+            f"/organiser/people/{{user_id:int}}/{action}",
+            ORGANISERS,
+            body,
+            hidden=frozenset({"organiser_other"}),
+            fresh=(fresh,),
+        )
+        for action, body, fresh in (
+            ("resend", {}, "invitee"),
+            ("revoke", {}, "invitee"),
+            ("deactivate", {}, "person"),
+            ("reactivate", {}, "person"),
+            ("role", {"role": "organiser"}, "person"),
+            ("reset-two-factor", {}, "person"),
+        )
+    ],
+    E("GET", "/organiser/audit", ANY_ORGANISER),
+    E("GET", "/organiser/audit", ANY_ORGANISER, query={"format": "csv", "action": "login"}),
     # Organiser: events.
     E("GET", "/organiser", ANY_ORGANISER),
     E("GET", "/organiser/events/new", ANY_ORGANISER),
@@ -503,6 +554,36 @@ async def _fresh(world: World, name: str, role: str) -> dict[str, Any]:
     if name == "walk_in":  # a ticket scanned at the stand into the next free interview
         person = RegistrationInput(name=f"Walk In {n}", email=f"walk-in-{n}@example.org")
         return {"walk_in_code": (await register_attendee(event["slug"], person)).ticket_code}
+    if name == "own":  # a token, a listed session and a remembered device of their own
+        user_id = world.users[role]["id"]
+        token = await ApiToken.insert(
+            ApiToken(user=user_id, token_hash=secrets.token_hex(32), label="matrix")
+        ).returning(ApiToken.id)
+        listed = await StaffSession.insert(
+            StaffSession(user=user_id, session_id=secrets.token_hex(32))
+        ).returning(StaffSession.id)
+        device = await TrustedDevice.insert(
+            TrustedDevice(
+                user=user_id,
+                token_hash=secrets.token_hex(32),
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+        ).returning(TrustedDevice.id)
+        return {
+            "token_id": token[0]["id"],
+            "session_id": listed[0]["id"],
+            "device_id": device[0]["id"],
+        }
+    if name == "person":  # door staff of this event's organisation
+        return {"user_id": (await make_user("door", org=event["organisation"]))["id"]}
+    if name == "invitee":  # invited, no password yet
+        user_id = await create_user(
+            email=f"invitee-{role}-{secrets.token_hex(4)}@example.org",
+            name="Invitee",
+            role="organiser",
+            organisation_id=event["organisation"],
+        )
+        return {"user_id": user_id}
     if name == "walk_up":  # registered at the door without an email
         walk_up = RegistrationInput(name=f"Walk Up {n}", email=None)
         return {"reference": (await register_attendee(event["slug"], walk_up)).reference}
@@ -520,6 +601,9 @@ async def context(world: World, endpoint: Endpoint, role: str) -> dict[str, Any]
         "approved_id": world.exhibitor_id,
         "door_email": world.users["door"]["email"],
         "user_id": world.users["door"]["id"],  # refused roles never reach it
+        "token_id": 1,
+        "session_id": 1,
+        "device_id": 1,
         "reference": "FG-2222-2222",
         "edit_form": form_values(event, await get_slots(event["id"]), event["timezone"]),
     }

@@ -31,6 +31,7 @@ from tests.factories import (
     add_door,
     add_staff,
     csrf_from,
+    login,
     make_event,
     make_exhibitor,
     make_open_event,
@@ -100,10 +101,7 @@ async def _staff() -> dict[str, Any]:
 
 
 async def _sign_in(http: httpx.AsyncClient, user: dict[str, Any]) -> None:
-    form = await http.get("/login")
-    data = {"email": user["email"], "password": user["password"]}
-    signed = await http.post("/login", data={**data, "_csrf_token": csrf_from(form.text)})
-    assert signed.status_code in (302, 303), signed.text
+    await login(http, user)  # the password, and the security code where it is on
 
 
 async def _attendee_journey(http: httpx.AsyncClient, slug: str) -> str:

@@ -15,7 +15,7 @@ from exhibitors.leads.services import capture_lead
 from fairground.tables import Organisation
 from fairground.worker import run_once
 from registrations.tables import Registration
-from tests.factories import PASSWORD, csrf_from, make_event, make_org
+from tests.factories import PASSWORD, csrf_from, make_event, make_org, security_code
 from tests.leads.helpers import RUGBY, attendee, make_stand, recruiter
 
 
@@ -39,10 +39,18 @@ def _visible(html: str) -> str:
 
 
 async def _sign_in(client: Any, user: dict[str, Any]) -> Any:
+    """The password, then the security code (council recruiters must use it)."""
     page = await client.get("/login")
-    return await client.post(
+    signed = await client.post(
         "/login",
         data={"email": user["email"], "password": PASSWORD, "_csrf_token": csrf_from(page.text)},
+    )
+    if signed.headers.get("location") != "/login/code":
+        return signed
+    page = await client.get("/login/code")
+    return await client.post(
+        "/login/code",
+        data={"code": await security_code(user["id"]), "_csrf_token": csrf_from(page.text)},
     )
 
 
