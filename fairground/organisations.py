@@ -139,6 +139,10 @@ async def organisation_by_name_or_code(value: str) -> Row:
         row = await Organisation.select(*cols).where(where).first()
         if row is not None:
             return row
+    wanted = value.casefold()  # a name as people type it ("west midlands employers")
+    for row in await Organisation.select(*cols):
+        if str(row["name"]).casefold() == wanted:
+            return row
     raise NotFound(f"No organisation is named or coded {value}", fields={"org": "Unknown"})
 
 

@@ -145,11 +145,14 @@ MATRIX: list[Endpoint] = [
     E("GET", "/account/two-factor", SIGNED_IN),
     E("POST", "/account/two-factor", SIGNED_IN, {"code": "123456"}),
     E("POST", "/account/two-factor/recovery-codes", SIGNED_IN, {}),
-    # Two-factor sign-in is required for organisers, council recruiters and superusers.
+    # Two-factor sign-in is required for organisers, council recruiters and superusers;
+    # door, exhibitor and partner staff may turn it off.
     E(
         "POST",
         "/account/two-factor/off",
-        frozenset({"door", "door_other", "exhibitor", "exhibitor_other"}),
+        frozenset(
+            {"door", "door_other", "exhibitor", "exhibitor_other", "partner", "partner_other"}
+        ),
         {"password": PASSWORD},
     ),
     # People and the audit log: organisers for their own body's people (another
