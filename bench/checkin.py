@@ -342,10 +342,14 @@ def report(engine: str, runs: list[Run], args: argparse.Namespace) -> None:
     peaks = {r.label: max((u.peak_rss_mb for u in r.usage), default=0.0) for r in runs}
     if peaks.get("raw"):
         memory = peaks["fairground"] / peaks["raw"]
-        print(f"peak RSS per worker: {peaks['fairground']:.0f} MB, raw {peaks['raw']:.0f} MB "
-              f"({memory:.2f}x; aim <= 1.3x)")
-    print("aims: >= 50% of the raw ceiling and p99 <= 25 ms at 16 scanners on SQLite (1 worker);"
-          " >= 50% on PostgreSQL (2 workers); no 5xx and p99 <= 100 ms at 64")
+        print(
+            f"peak RSS per worker: {peaks['fairground']:.0f} MB, raw {peaks['raw']:.0f} MB "
+            f"({memory:.2f}x; aim <= 1.3x)"
+        )
+    print(
+        "aims: >= 50% of the raw ceiling and p99 <= 25 ms at 16 scanners on SQLite (1 worker);"
+        " >= 50% on PostgreSQL (2 workers); no 5xx and p99 <= 100 ms at 64"
+    )
 
 
 def _ratio(run: Run, ceiling: Run | None) -> str:
@@ -377,8 +381,8 @@ async def main(args: argparse.Namespace) -> int:
         checks = [
             "0 5xx (or no answer)",
             "every answer of every run a first admission (fresh client_ids: no replay)",
-            "admitted rows = \"ok\" answers in every run",
-            "ours: one \"ok\" log row per scan, under that run's client_ids",
+            'admitted rows = "ok" answers in every run',
+            'ours: one "ok" log row per scan, under that run\'s client_ids',
         ]
         ok &= common.verdict_lines(problems, [] if problems else checks)
     return 0 if ok else 1

@@ -22,10 +22,10 @@ import math
 import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
@@ -39,6 +39,7 @@ from piccolo.querystring import QueryString
 from fairground.errors import Invalid
 
 log = logging.getLogger("fairground.db")
+T = TypeVar("T")
 
 _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
@@ -89,7 +90,7 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def _unavailable_as_error() -> Iterator[None]:
+def unavailable_as_error() -> Iterator[None]:
     """Driver errors meaning "the database is away" become DatabaseUnavailable."""
     try:
         yield
@@ -149,11 +150,11 @@ class LoopPoolPostgresEngine(PostgresEngine):
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         refuse_nul(querystring.args)
-        with _unavailable_as_error():
+        with unavailable_as_error():
             return await super().run_querystring(querystring, in_pool)
 
     async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
-        with _unavailable_as_error():
+        with unavailable_as_error():
             return await super().run_ddl(ddl, in_pool)
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
@@ -173,7 +174,7 @@ class _PostgresTransaction(PostgresTransaction):
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
-        with _unavailable_as_error():
+        with unavailable_as_error():
             try:
                 await self._begin()
             except Exception as exc:
@@ -198,7 +199,7 @@ class _PostgresTransaction(PostgresTransaction):
         if self._parent:
             return exception is None
         try:
-            with _unavailable_as_error():
+            with unavailable_as_error():
                 await self._finish(exception is not None)
         finally:
             self.engine.current_transaction.reset(self.context)
@@ -262,7 +263,7 @@ class _SerialTransaction(SQLiteTransaction):
                 # The writer ahead gave up on that lock while this one waited: so
                 # would this one, after as long again.
                 raise DatabaseUnavailable("database is locked")
-            with _unavailable_as_error():
+            with unavailable_as_error():
                 return await super().__aenter__()
         except DatabaseUnavailable:
             self.engine.locked_at = time.monotonic()
@@ -279,7 +280,7 @@ class _SerialTransaction(SQLiteTransaction):
         if self._parent is not None:
             return await super().__aexit__(*exc)
         try:
-            with _unavailable_as_error():
+            with unavailable_as_error():
                 return await super().__aexit__(*exc)
         except BaseException:
             # COMMIT or ROLLBACK failed: Piccolo left this transaction current, and
@@ -310,11 +311,11 @@ class PersistentSQLiteEngine(SQLiteEngine):
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         refuse_nul(querystring.args)  # SQLite would keep it; the same rule as PostgreSQL
-        with _unavailable_as_error():
+        with unavailable_as_error():
             return await super().run_querystring(querystring, in_pool)
 
     async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
-        with _unavailable_as_error():
+        with unavailable_as_error():
             return await super().run_ddl(ddl, in_pool)
 
     async def shared_connection(self, role: str) -> aiosqlite.Connection:
@@ -445,3 +446,86 @@ async def ping() -> bool:
     except Exception:
         return False
     return True
+
+
+async def run_on_sqlite_writer(work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `work(connection)` in the SQLite writer's own thread, inside one
+    BEGIN IMMEDIATE … COMMIT (ROLLBACK if it raises): one hand-off between the event
+    loop and the aiosqlite thread for the whole transaction, where a Piccolo
+    transaction makes two or three per statement. For hot paths with pre-built SQL
+    (registrations.checkin). It takes its turn among this process's writers like
+    any write_transaction, with the same busy rules, and may not be nested in one."""
+    engine = get_engine()
+    assert isinstance(engine, PersistentSQLiteEngine)
+    if engine.current_transaction.get() is not None:
+        raise RuntimeError("run_on_sqlite_writer inside a Piccolo transaction")
+    lock = _write_lock()
+    asked = time.monotonic()
+    try:
+        async with asyncio.timeout(BUSY_TIMEOUT_SECONDS):
+            await lock.acquire()
+    except TimeoutError:
+        raise DatabaseUnavailable("database is locked: no turn to write") from None
+    broken: list[bool] = []
+
+    def transaction(conn: sqlite3.Connection) -> T:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+            broken.append(conn.in_transaction)
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+            broken.append(conn.in_transaction)
+            raise
+        return result
+
+    try:
+        if engine.locked_at > asked:
+            raise DatabaseUnavailable("database is locked")  # see _SerialTransaction
+        connection = await engine.shared_connection("write")
+        try:
+            with unavailable_as_error():
+                return await connection._execute(transaction, connection._conn)
+        except BaseException as exc:
+            if any(broken):  # left inside a transaction: start the next one afresh
+                await engine.drop_connection("write")
+            if isinstance(exc, DatabaseUnavailable):
+                engine.locked_at = time.monotonic()
+            raise
+    finally:
+        lock.release()
+
+
+def postgres_pool() -> Any:
+    """The asyncpg pool of this event loop (PostgreSQL only), for pre-built SQL."""
+    engine = get_engine()
+    assert isinstance(engine, PostgresEngine)
+    return engine.pool
+
+
+async def fetch_one(sqlite_sql: str, postgres_sql: str, *args: Any) -> dict[str, Any] | None:
+    """One row of a pre-built read (`?` placeholders on SQLite, `$n` on PostgreSQL), or
+    None: on SQLite one hand-off to the kept-open reader's thread (execute, fetch and
+    close together, where aiosqlite's cursor makes three), on PostgreSQL one pooled
+    fetchrow. For hot paths where Piccolo's query building shows in the profile."""
+    refuse_nul(args)
+    engine = get_engine()
+    with unavailable_as_error():
+        if isinstance(engine, PersistentSQLiteEngine):
+            connection = await engine.shared_connection("read")
+            raw = connection._conn
+
+            def read() -> Any:
+                return raw.execute(sqlite_sql, args).fetchone()
+
+            row: Any = await connection._execute(read)
+            return dict(row) if row is not None else None
+        row = await postgres_pool().fetchrow(postgres_sql, *args)
+        return dict(row) if row is not None else None
