@@ -37,6 +37,7 @@ from fairground.web import (
     check_form_body,
     csrf_config,
     security_headers,
+    skip_for_bearer_api,
 )
 
 ROOT = Path(__file__).resolve().parent
@@ -149,7 +150,7 @@ def _litestar(settings: Settings, sessions: Any) -> Litestar:
             PathIdMiddleware(),
             LanguageMiddleware,
             *_rate_limit(settings),
-            sessions.middleware,
+            skip_for_bearer_api(sessions.middleware),
             DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),
         ],
         before_send=[security_headers(hsts=settings.secure_cookies), static_cache_headers()],

@@ -97,7 +97,10 @@ def _other_threads_cpu() -> float:
     for task in Path("/proc/self/task").iterdir():
         if int(task.name) == main:
             continue
-        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a thread that ended meanwhile
+            continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 

@@ -387,11 +387,18 @@ def make_engine(database_url: str) -> Engine[Any]:
     return LoopPoolPostgresEngine(config={"dsn": dsn})
 
 
+_engine: list[Engine[Any]] = []
+
+
 def get_engine() -> Engine[Any]:
-    engine = engine_finder()
-    if engine is None:  # pragma: no cover - piccolo_conf always defines DB
-        raise RuntimeError("No Piccolo engine is configured (piccolo_conf.DB)")
-    return engine
+    """piccolo_conf's engine, found once per process (as Piccolo's tables keep theirs:
+    engine_finder imports the configuration module on every call)."""
+    if not _engine:
+        engine = engine_finder()
+        if engine is None:  # pragma: no cover - piccolo_conf always defines DB
+            raise RuntimeError("No Piccolo engine is configured (piccolo_conf.DB)")
+        _engine.append(engine)
+    return _engine[0]
 
 
 def is_sqlite() -> bool:
