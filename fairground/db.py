@@ -455,59 +455,145 @@ async def ping() -> bool:
     return True
 
 
+class _Pending:
+    """One caller's work in a group commit, and where its outcome goes."""
+
+    __slots__ = ("future", "taken", "work")
+
+    def __init__(self, work: Callable[[sqlite3.Connection], Any], future: Any) -> None:
+        self.work, self.future, self.taken = work, future, False
+
+
+_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[_Pending]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _run_batch(
+    conn: sqlite3.Connection, batch: list[_Pending], loop: asyncio.AbstractEventLoop
+) -> bool:
+    """In the writer's thread: BEGIN IMMEDIATE, each caller's work under a savepoint of
+    its own (undone alone if it raises), one COMMIT for all. Every outcome reaches
+    its caller's future, even if the task that ran the batch was cancelled meanwhile.
+    True when the connection was left inside a transaction (to be reopened)."""
+
+    def deliver(item: _Pending, result: Any = None, error: BaseException | None = None) -> None:
+        def settle() -> None:
+            if item.future.done():
+                return
+            if error is not None:
+                item.future.set_exception(error)
+            else:
+                item.future.set_result(result)
+
+        loop.call_soon_threadsafe(settle)
+
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except BaseException as exc:
+        for item in batch:
+            deliver(item, error=exc)
+        return False
+    outcomes: list[tuple[_Pending, Any, BaseException | None]] = []
+    for item in batch:
+        conn.execute("SAVEPOINT grouped")
+        try:
+            result = item.work(conn)
+        except Exception as exc:
+            conn.execute("ROLLBACK TO grouped")
+            conn.execute("RELEASE grouped")
+            outcomes.append((item, None, exc))
+            continue
+        conn.execute("RELEASE grouped")
+        outcomes.append((item, result, None))
+    try:
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
+        for item, _, _ in outcomes:  # all or nothing: none of them was saved
+            deliver(item, error=exc)
+        return conn.in_transaction
+    for item, result, error in outcomes:
+        deliver(item, result, error)
+    return False
+
+
 async def run_on_sqlite_writer(work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run `work(connection)` in the SQLite writer's own thread, inside one
-    BEGIN IMMEDIATE … COMMIT (ROLLBACK if it raises): one hand-off between the event
-    loop and the aiosqlite thread for the whole transaction, where a Piccolo
-    transaction makes two or three per statement. For hot paths with pre-built SQL
-    (registrations.checkin). It takes its turn among this process's writers like
-    any write_transaction, with the same busy rules, and may not be nested in one."""
+    """Run `work(connection)` in the SQLite writer's own thread, inside a
+    BEGIN IMMEDIATE … COMMIT: one hand-off between the event loop and the aiosqlite
+    thread, where a Piccolo transaction makes two or three per statement. For hot
+    paths with pre-built SQL (registrations.checkin).
+
+    Group commit: calls that arrive while the writer is busy wait together, and the
+    first of them to get its turn runs them all in one transaction, each under a
+    savepoint of its own: a call whose work raises is undone alone and gets its
+    exception; if the COMMIT fails, every one of them gets the error and none was
+    saved. So each stays all-or-nothing for its caller. Turns are taken among this
+    process's writers (write_transaction's too) with the same busy rules; not to be
+    nested in a Piccolo transaction."""
     engine = get_engine()
     assert isinstance(engine, PersistentSQLiteEngine)
     if engine.current_transaction.get() is not None:
         raise RuntimeError("run_on_sqlite_writer inside a Piccolo transaction")
+    loop = asyncio.get_running_loop()
+    mine = _Pending(work, loop.create_future())
+    _batches.setdefault(loop, []).append(mine)
     lock = _write_lock()
     asked = time.monotonic()
     try:
         async with asyncio.timeout(BUSY_TIMEOUT_SECONDS):
             await lock.acquire()
     except TimeoutError:
-        raise DatabaseUnavailable("database is locked: no turn to write") from None
-    broken: list[bool] = []
-
-    def transaction(conn: sqlite3.Connection) -> T:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                conn.execute("ROLLBACK")
-            broken.append(conn.in_transaction)
-            raise
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                conn.execute("ROLLBACK")
-            broken.append(conn.in_transaction)
-            raise
-        return result
-
+        if not mine.taken:  # nobody ran it: withdraw it
+            _batches[loop].remove(mine)
+            raise DatabaseUnavailable("database is locked: no turn to write") from None
+        with unavailable_as_error():
+            return await mine.future
+    except asyncio.CancelledError:
+        if not mine.taken:
+            _batches[loop].remove(mine)
+        raise
     try:
-        if engine.locked_at > asked:
-            raise DatabaseUnavailable("database is locked")  # see _SerialTransaction
-        connection = await engine.shared_connection("write")
-        try:
-            with unavailable_as_error():
-                return await connection._execute(transaction, connection._conn)
-        except BaseException as exc:
-            if any(broken):  # left inside a transaction: start the next one afresh
-                await engine.drop_connection("write")
-            if isinstance(exc, DatabaseUnavailable):
-                engine.locked_at = time.monotonic()
-            raise
+        if not mine.taken:  # the first of the waiting ones: run them all
+            batch, _batches[loop] = _batches[loop], []
+            for item in batch:
+                item.taken = True
+            if engine.locked_at > asked:
+                error = DatabaseUnavailable("database is locked")  # see _SerialTransaction
+                for item in batch:
+                    item.future.set_exception(error)
+            else:
+                await _run_taken(engine, batch, loop)
     finally:
         lock.release()
+    with unavailable_as_error():
+        return await mine.future
+
+
+async def _run_taken(
+    engine: PersistentSQLiteEngine, batch: list[_Pending], loop: asyncio.AbstractEventLoop
+) -> None:
+    try:
+        connection = await engine.shared_connection("write")
+        broken = await connection._execute(_run_batch, connection._conn, batch, loop)  # type: ignore[no-untyped-call]
+    except BaseException as exc:
+        for item in batch:
+            if not item.future.done():
+                item.future.set_exception(exc)
+        await engine.drop_connection("write")  # it may be inside the batch's transaction
+        raise
+    await asyncio.sleep(0)  # let the thread's call_soon_threadsafe settle the futures
+    if broken:
+        await engine.drop_connection("write")
+    if any(
+        f.done()
+        and not f.cancelled()
+        and f.exception() is not None
+        and is_unavailable(f.exception())
+        for f in (item.future for item in batch)
+    ):
+        engine.locked_at = time.monotonic()
 
 
 def postgres_pool() -> Any:
@@ -532,7 +618,7 @@ async def fetch_one(sqlite_sql: str, postgres_sql: str, *args: Any) -> dict[str,
             def read() -> Any:
                 return raw.execute(sqlite_sql, args).fetchone()
 
-            row: Any = await connection._execute(read)
+            row: Any = await connection._execute(read)  # type: ignore[no-untyped-call]
             return dict(row) if row is not None else None
         row = await postgres_pool().fetchrow(postgres_sql, *args)
         return dict(row) if row is not None else None

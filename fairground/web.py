@@ -15,6 +15,7 @@ from litestar import MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import FormMultiDict
+from litestar.enums import ScopeType
 from litestar.exceptions import (
     ClientException,
     HTTPException,
@@ -77,7 +78,7 @@ def skip_for_bearer_api(middleware: Callable[[ASGIApp], ASGIApp]) -> Callable[[A
         wrapped = middleware(app)
 
         async def choose(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and is_bearer_api(scope):
+            if scope["type"] == ScopeType.HTTP and is_bearer_api(scope):
                 await app(scope, receive, send)
             else:
                 await wrapped(scope, receive, send)
@@ -321,7 +322,7 @@ def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
         # check-in's profile). ASGI header names are lower case.
         headers = message.get("headers")
         if not isinstance(headers, list):
-            headers = message["headers"] = list(headers or ())  # type: ignore[typeddict-unknown-key]
+            headers = message["headers"] = list(headers or ())
         present = {name.lower(): i for i, (name, _) in enumerate(headers)}
         at = present.get(b"content-security-policy")
         if at is None:
