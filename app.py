@@ -164,7 +164,11 @@ def _litestar(settings: Settings, sessions: Any) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[_channels(settings)],
         openapi_config=_openapi(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        # A handler with opt no_compression=True answers a few hundred bytes at most,
+        # never worth gzip: the middleware would still build a compressor for it.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1000, exclude_opt_key="no_compression"
+        ),
         request_max_body_size=settings.max_body_bytes,
         request_class=FairgroundRequest,
         before_request=check_form_body,

@@ -97,7 +97,12 @@ class CheckInApiController(Controller):
     path = "/api/v1"
     tags = ["check-in"]
 
-    @post("/checkins", status_code=200, summary="Scan a ticket at the door")
+    @post(
+        "/checkins",
+        status_code=200,
+        summary="Scan a ticket at the door",
+        opt={"no_compression": True},  # a verdict is small: not worth gzip (app.py)
+    )
     async def scan(self, request: Request[Any, Any, Any], data: JSONBody[CheckInIn]) -> Row:
         principal = current_principal(request)
         event_id = await _may_scan(request, data.event)
