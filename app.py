@@ -37,6 +37,7 @@ from fairground.web import (
     check_form_body,
     csrf_config,
     security_headers,
+    skip_for_bearer_api,
 )
 
 ROOT = Path(__file__).resolve().parent
@@ -155,7 +156,7 @@ def _litestar(settings: Settings, sessions: Any) -> Litestar:
             PathIdMiddleware(),
             LanguageMiddleware,
             *_rate_limit(settings),
-            sessions.middleware,
+            skip_for_bearer_api(sessions.middleware),
             DefineMiddleware(AuthMiddleware, exclude=["^/static/", "^/healthz"]),
         ],
         before_send=[security_headers(hsts=settings.secure_cookies), static_cache_headers()],
@@ -169,7 +170,11 @@ def _litestar(settings: Settings, sessions: Any) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[_channels(settings)],
         openapi_config=_openapi(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        # A handler with opt no_compression=True answers a few hundred bytes at most,
+        # never worth gzip: the middleware would still build a compressor for it.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1000, exclude_opt_key="no_compression"
+        ),
         request_max_body_size=settings.max_body_bytes,
         request_class=FairgroundRequest,
         before_request=check_form_body,

@@ -5,10 +5,15 @@
 
     burst    5,000 registrations for 2,000 places, 32 clients, 1 worker; SQLite, PostgreSQL
     opening  the fair opening: 10,000 registrations for 2,000 places, 2 workers; PostgreSQL
-    checkin  door scans at 1, 16 and 64 scanners for a fixed time, 1 worker; SQLite, PostgreSQL
+    checkin  door scans at 1, 16 and 64 scanners for a fixed time; SQLite (1 worker), PostgreSQL (2)
     rush     the door rush: 2,000 scans from 20 scanners; SQLite (1 worker), PostgreSQL (2)
     languages  pages in each jobseeker language beside English, and the negotiation; in process
     interviews  2,000 jobseekers booking 300 interview places, 32 clients; SQLite, PostgreSQL
+
+Every benchmark also runs bench/raw.py's raw ceiling (plain SQL on one kept-open
+aiosqlite connection, one asyncpg pool on PostgreSQL) and reports ours against it;
+the Piccolo ceilings stay as secondary references. Where the CPU goes, per layer:
+`.venv/bin/python -m bench.profile` (writes bench/results/profile.txt).
 
 ARGS after `--` go to each chosen benchmark (so choose one). --sqlite-only leaves
 PostgreSQL out (and `opening` with it). Exits non-zero if a benchmark failed its

@@ -42,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
+from bench import raw as raw_ceiling
 from bench.checkin import seed, uncheck_all
 
 REPEAT_SHARE = 0.05
@@ -168,8 +169,8 @@ async def _rush(
     return rush
 
 
-def _bodies(data: Seed, invalid: list[str]) -> tuple[Body, Body]:
-    """What a scanner sends to the app (the API's scan) and to the ceiling."""
+def _bodies(data: Seed, invalid: list[str]) -> tuple[Body, Body, Body]:
+    """What a scanner sends to the app (the API's scan), the raw ceiling and the Piccolo one."""
     tickets = data["tickets"]
 
     def app(shot: Shot, ticket: int, door: str, client_id: str) -> dict[str, Any]:
@@ -178,10 +179,16 @@ def _bodies(data: Seed, invalid: list[str]) -> tuple[Body, Body]:
         scan = {"code": code, "event": data["slug"], "door": door, "device": device}
         return {**scan, "client_id": client_id}
 
+    def raw(shot: Shot, ticket: int, door: str, client_id: str) -> dict[str, Any]:
+        return {
+            "code": invalid[ticket] if shot.kind == "invalid" else tickets[ticket][1],
+            "door": door,
+        }
+
     def bare(shot: Shot, ticket: int, door: str, client_id: str) -> dict[str, Any]:
         return {"id": -1 - ticket if shot.kind == "invalid" else tickets[ticket][0], "door": door}
 
-    return app, bare
+    return app, raw, bare
 
 
 async def _run(
@@ -189,7 +196,7 @@ async def _run(
 ) -> Rush:
     """Start the app or the ceiling, warm it up on spare tickets, run the rush."""
     app, factory, path, body = target
-    label = "fairground" if app == "app:app" else "ceiling"
+    label = {"app:app": "fairground", raw_ceiling.CHECKIN_APP: "raw"}.get(app, "piccolo")
     spare = len(data["tickets"]) - args.warm  # the last tickets are the warm-up's
     plans = plan(args.scans, args.scanners, spare, random.Random(1))
     each = WARM_UP_PER_SCANNER
@@ -268,7 +275,8 @@ async def verify(database_url: str, data: Seed, rush: Rush, scans: int) -> list[
 # ---------------------------------------------------------------- per engine
 
 
-def report(engine: str, workers: int, ours: Rush, bare: Rush, args: argparse.Namespace) -> None:
+def report(engine: str, workers: int, rushes: list[Rush], args: argparse.Namespace) -> None:
+    ours = rushes[0]
     kinds = Counter(a.kind for a in ours.answers)
     print(
         f"\ndoor rush, {engine}, {workers} worker(s): {args.scans} scans from {args.scanners} ",
@@ -278,13 +286,17 @@ def report(engine: str, workers: int, ours: Rush, bare: Rush, args: argparse.Nam
         f"scanners ({kinds['first']} first, {kinds['repeat']} repeats, {kinds['invalid']} invalid)"
     )
     print(f"{'':11} {common.LATENCY_HEADER}  statuses; results; web workers")
-    for rush in (ours, bare):
+    for rush in rushes:
         results = " ".join(
             f"{k}:{n}" for k, n in sorted(Counter(a.result for a in rush.answers).items())
         )
         print(f"{rush.label:11} {rush.tally.latency_columns()}  {rush.tally.histogram()}; ", end="")
         print(f"{results}; {common.usage_text(rush.usage)}")
-    print(f"ratio fairground/ceiling: {common.ratio(ours.tally, bare.tally)}")
+    raw, piccolo = rushes[1], rushes[2]
+    print(
+        f"ratio fairground/raw ceiling: {common.ratio(ours.tally, raw.tally)}; "
+        f"fairground/Piccolo ceiling: {common.ratio(ours.tally, piccolo.tally)}"
+    )
 
 
 async def run_engine(engine: str, args: argparse.Namespace) -> bool:
@@ -292,16 +304,20 @@ async def run_engine(engine: str, args: argparse.Namespace) -> bool:
         env = common.bench_env(database_url, tmp / "var")
         total = args.scans + args.warm  # more tickets than first scans: spares for the warm-up
         data = await seed(engine, total, args.scanners, env, tmp, args.setup_timeout)
-        app_body, bare_body = _bodies(data, invalid_codes(data, shares(args.scans)[2]))
-        ours = await _run(("app:app", False, "/api/v1/checkins", app_body), data, env, args)
-        checks = {ours.label: await verify(database_url, data, ours, args.scans)}
-        await uncheck_all(database_url)  # the ceiling admits the same tickets afresh
-        bare = await _run(
-            ("bench.checkin:make_ceiling_app", True, "/checkin", bare_body), data, env, args
-        )
-        checks[bare.label] = await verify(database_url, data, bare, args.scans)
+        app_body, raw_body, bare_body = _bodies(data, invalid_codes(data, shares(args.scans)[2]))
+        targets = [
+            ("app:app", False, "/api/v1/checkins", app_body),
+            (raw_ceiling.CHECKIN_APP, True, "/checkin", raw_body),
+            ("bench.checkin:make_ceiling_app", True, "/checkin", bare_body),
+        ]
+        rushes, checks = [], {}
+        for target in targets:
+            await uncheck_all(database_url)  # each admits the same tickets afresh
+            rush = await _run(target, data, env, args)
+            checks[rush.label] = await verify(database_url, data, rush, args.scans)
+            rushes.append(rush)
     workers = args.postgres_workers if engine == "postgres" else args.sqlite_workers
-    report(engine, workers, ours, bare, args)
+    report(engine, workers, rushes, args)
     ok = True
     for label, results in checks.items():
         print(f"{label}:")

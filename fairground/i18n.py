@@ -363,6 +363,11 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith("/api/"):  # the API answers in English: nothing to read
+            _current.set(DEFAULT)
+            _source.set("staff")
+            await self.app(scope, receive, send)
+            return
         code, source = from_scope(scope)
         _current.set(code)
         _source.set(source)

@@ -14,7 +14,8 @@ from cachetools import TTLCache
 from litestar import MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
-from litestar.datastructures import FormMultiDict, MutableScopeHeaders
+from litestar.datastructures import FormMultiDict
+from litestar.enums import ScopeType
 from litestar.exceptions import (
     ClientException,
     HTTPException,
@@ -55,6 +56,36 @@ ERROR_CODES = {
 
 def is_api(request: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/")
+
+
+def is_bearer_api(scope: Scope) -> bool:
+    """An API request that carries a bearer token: AuthMiddleware takes the token and
+    never looks at a session, and no API handler reads or writes one."""
+    if not scope["path"].startswith("/api/"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value[:7].lower() == b"bearer "
+    return False
+
+
+def skip_for_bearer_api(middleware: Callable[[ASGIApp], ASGIApp]) -> Callable[[ASGIApp], ASGIApp]:
+    """The middleware, except for bearer-token API requests (a door scanner's), which
+    go straight to what it wraps: the session middleware would only look for a cookie
+    such a request does not need and answer with none."""
+
+    def build(app: ASGIApp) -> ASGIApp:
+        wrapped = middleware(app)
+
+        async def choose(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == ScopeType.HTTP and is_bearer_api(scope):
+                await app(scope, receive, send)
+            else:
+                await wrapped(scope, receive, send)
+
+        return choose
+
+    return build
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
@@ -294,6 +325,13 @@ class PathIdMiddleware(ASGIMiddleware):
 
 
 HSTS = "max-age=31536000; includeSubDomains"
+_CSP, _HSTS = CSP.encode(), HSTS.encode()
+_DEFAULT_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(self), geolocation=()"),
+)
 
 
 def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
@@ -309,18 +347,23 @@ def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        csp = headers.get("Content-Security-Policy")
-        if csp is None:
-            headers["Content-Security-Policy"] = CSP
-        elif "frame-ancestors" not in csp:
-            headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
-        if hsts and scope.get("scheme") == "https":
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        # On the raw header list, each name looked at once (MutableScopeHeaders decodes
+        # and lower-cases every header for every get and setdefault: it showed in the
+        # check-in's profile). ASGI header names are lower case.
+        headers = message.get("headers")
+        if not isinstance(headers, list):
+            headers = message["headers"] = list(headers or ())
+        present = {name.lower(): i for i, (name, _) in enumerate(headers)}
+        at = present.get(b"content-security-policy")
+        if at is None:
+            headers.append((b"content-security-policy", _CSP))
+        elif b"frame-ancestors" not in headers[at][1]:
+            headers[at] = (headers[at][0], headers[at][1] + b"; frame-ancestors 'none'")
+        for name, value in _DEFAULT_HEADERS:
+            if name not in present:
+                headers.append((name, value))
+        if hsts and scope.get("scheme") == "https" and b"strict-transport-security" not in present:
+            headers.append((b"strict-transport-security", _HSTS))
 
     return add_headers
 
