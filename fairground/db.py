@@ -620,5 +620,14 @@ async def fetch_one(sqlite_sql: str, postgres_sql: str, *args: Any) -> dict[str,
 
             row: Any = await connection._execute(read)  # type: ignore[no-untyped-call]
             return dict(row) if row is not None else None
-        row = await postgres_pool().fetchrow(postgres_sql, *args)
+        pool = postgres_pool()
+        if pool is None:  # a process without the web app's pool (a worker, a test): one
+            assert isinstance(engine, PostgresEngine)
+            conn = await engine.get_new_connection()
+            try:
+                row = await conn.fetchrow(postgres_sql, *args)
+            finally:
+                await conn.close()
+        else:
+            row = await pool.fetchrow(postgres_sql, *args)
         return dict(row) if row is not None else None

@@ -424,6 +424,8 @@ async def _fast_check_in(event_id: int, scan: Scan, now: datetime) -> Row | None
             now=now,
         )
         return await db.run_on_sqlite_writer(work)
+    if db.postgres_pool() is None:
+        return None  # no pool (a process that did not start the web app's): the general path
     return await _fast_postgres(event_id, claims.registration_id, scan, now)
 
 
