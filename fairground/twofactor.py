@@ -20,6 +20,7 @@ import pyotp
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
+from fairground import qrsvg
 from fairground.accounts import TWO_FACTOR_ROLES, sha256
 from fairground.tables import (
     RecoveryCode,
@@ -60,30 +61,11 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 
 def qr_svg(text: str) -> str:
-    """The otpauth:// address as an inline SVG (one path of dark runs)."""
+    """The otpauth:// address as an inline SVG (fairground/qrsvg.py)."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
     qr.add_data(text.encode("utf-8"))
     qr.make(fit=True)
-    matrix = qr.get_matrix()
-    size = len(matrix)
-    runs: list[str] = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < size:
-            if not row[x]:
-                x += 1
-                continue
-            start = x
-            while x < size and row[x]:
-                x += 1
-            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'width="{size * 5}" height="{size * 5}" shape-rendering="crispEdges" '
-        f'role="img" aria-label="QR code for your authenticator app">'
-        f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
-    )
+    return qrsvg.svg(qr.get_matrix(), 5, "QR code for your authenticator app")
 
 
 def clean_code(raw: str) -> str:

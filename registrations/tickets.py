@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
+from fairground import qrsvg
 from fairground.settings import get_settings
 
 PREFIX = "FG1"
@@ -251,23 +252,4 @@ def qr_png(code: str, box: int = QR_BOX) -> bytes:
 
 def qr_svg(code: str) -> bytes:
     """A scalable SVG: white background, one path of horizontal runs of dark modules."""
-    matrix = qr_matrix(code)
-    size = len(matrix)
-    runs: list[str] = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < size:
-            if not row[x]:
-                x += 1
-                continue
-            start = x
-            while x < size and row[x]:
-                x += 1
-            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'width="{size * QR_BOX}" height="{size * QR_BOX}" shape-rendering="crispEdges" '
-        f'role="img" aria-label="Ticket QR code">'
-        f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
-    ).encode("ascii")
+    return qrsvg.svg(qr_matrix(code), QR_BOX, "Ticket QR code").encode("ascii")
